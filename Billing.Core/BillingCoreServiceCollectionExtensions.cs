@@ -1,0 +1,87 @@
+using Billing.Core.Data;
+using Billing.Core.Identity;
+using Billing.Core.Stripe;
+using Billing.Core.Subscriptions;
+using Billing.Core.Tenants;
+using Billing.Core.Usage;
+using Cronos;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using System.Text;
+
+namespace Billing.Core;
+
+public static class BillingCoreServiceCollectionExtensions
+{
+    /// <summary>Everything Billing.Core needs, with every setting bound and checked when the host starts.</summary>
+    public static IServiceCollection AddBillingCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<DatabaseOptions>().Bind(configuration)
+            .Validate(o => IsConnectionString(o.ConnectionString), "BILLING_DATABASE must be an Npgsql connection string (Host=…;Database=…)")
+            .ValidateOnStart();
+
+        services.AddOptions<AuthOptions>().Bind(configuration)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Issuer), "AUTH_JWT_ISSUER is required")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Audience), "AUTH_JWT_AUDIENCE is required")
+            .Validate(o => IsAbsoluteHttpUrl(o.Authority) || (o.Authority.Length == 0 && Encoding.UTF8.GetByteCount(o.SigningKey) >= AuthOptions.MinimumKeyBytes),
+                $"AUTH_JWT_SIGNING_KEY must be at least {AuthOptions.MinimumKeyBytes} bytes (or AUTH_JWT_AUTHORITY an absolute http(s) URL)")
+            .ValidateOnStart();
+
+        services.AddOptions<StripeOptions>().Bind(configuration)
+            .Validate(o => o.WebhookSecrets.Count > 0 && o.WebhookSecrets.All(s => s.StartsWith("whsec_", StringComparison.Ordinal)),
+                "STRIPE_WEBHOOK_SECRET is required: one or more comma-separated whsec_… secrets")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.PricePro), "STRIPE_PRICE_PRO is required")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.PriceEnterprise), "STRIPE_PRICE_ENTERPRISE is required")
+            .Validate(o => o.PricePro != o.PriceEnterprise, "STRIPE_PRICE_PRO and STRIPE_PRICE_ENTERPRISE must differ")
+            .Validate(o => o.ApiBase.Length == 0 || IsAbsoluteHttpUrl(o.ApiBase), "STRIPE_API_BASE must be an absolute http(s) URL")
+            .Validate(o => o.SecretKey.Length == 0 || o.SecretKey.StartsWith("sk_", StringComparison.Ordinal) || o.SecretKey.StartsWith("rk_", StringComparison.Ordinal),
+                "STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…) or empty for demo mode")
+            .ValidateOnStart();
+
+        services.AddOptions<BillingOptions>().Bind(configuration)
+            .Validate(o => IsOrigin(o.FrontendBaseUrl), "FRONTEND_BASE_URL must be an absolute http(s) origin such as https://app.example.com")
+            .Validate(o => IsNCrontab(o.RolloverSchedule), "USAGE_ROLLOVER_SCHEDULE must be a six-field NCRONTAB expression such as '0 5 * * * *'")
+            .ValidateOnStart();
+
+        services.AddSingleton(sp =>
+        {
+            var builder = new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString);
+            builder.UseLoggerFactory(sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>());
+            return builder.Build();
+        });
+        services.AddDbContext<BillingDbContext>((sp, options) => options
+            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
+            .UseSnakeCaseNamingConvention());
+
+        services.AddSingleton<TokenValidator>();
+        services.AddSingleton<TenantDirectory>();
+        services.AddSingleton<UsageService>();
+        services.AddSingleton<SubscriptionService>();
+        return services;
+    }
+
+    private static bool IsConnectionString(string value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return false;
+        try { return !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(value).Host); }
+        catch (ArgumentException) { return false; }
+    }
+
+    private static bool IsAbsoluteHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    private static bool IsOrigin(string value) =>
+        IsAbsoluteHttpUrl(value) && new Uri(value) is { PathAndQuery: "/", Fragment: "" } && !value.Contains('@');
+
+    private static bool IsNCrontab(string value)
+    {
+        try { CronExpression.Parse(value, CronFormat.IncludeSeconds); return true; }
+        catch (CronFormatException) { return false; }
+    }
+}

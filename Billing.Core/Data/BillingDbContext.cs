@@ -1,0 +1,71 @@
+using Billing.Core.Plans;
+using Billing.Core.Tenants;
+using Billing.Core.Usage;
+using Billing.Core.Webhooks;
+using Microsoft.EntityFrameworkCore;
+
+namespace Billing.Core.Data;
+
+/// <summary>The billing schema (DESIGN.md section 8). Names are snake_case through EFCore.NamingConventions.</summary>
+public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options) : DbContext(options)
+{
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<UsageRecord> UsageRecords => Set<UsageRecord>();
+    public DbSet<WebhookEvent> WebhookEvents => Set<WebhookEvent>();
+    public DbSet<UsageConsumption> UsageConsumptions => Set<UsageConsumption>();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<Tenant>(t =>
+        {
+            t.ToTable("tenants");
+            t.HasKey(x => x.Id);
+            t.Property(x => x.Id).ValueGeneratedNever();
+            t.HasIndex(x => x.StripeCustomerId).IsUnique();
+            t.HasIndex(x => x.StripeSubscriptionId).IsUnique();
+            t.Property(x => x.PlanTier)
+                .HasConversion(tier => WireNames.Of(tier), text => ParseTier(text))
+                .HasDefaultValue(PlanTier.Free)
+                .HasSentinel((PlanTier)(-1));
+            t.Property(x => x.SubscriptionStatus).HasDefaultValue(SubscriptionStatuses.Active);
+            t.HasIndex(x => x.BillingPeriodEnd);
+            t.ToTable(x => x.HasCheckConstraint("ck_tenants_plan_tier", "plan_tier IN ('free', 'pro', 'enterprise')"));
+        });
+
+        model.Entity<UsageRecord>(u =>
+        {
+            u.ToTable("usage_records");
+            u.HasKey(x => x.Id);
+            u.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+            u.HasIndex(x => new { x.TenantId, x.PeriodStart }).IsUnique();
+            u.ToTable(x =>
+            {
+                x.HasCheckConstraint("ck_usage_records_counts_non_negative",
+                    "shipments_count >= 0 AND escrows_count >= 0 AND api_calls_count >= 0");
+                x.HasCheckConstraint("ck_usage_records_period", "period_end > period_start");
+            });
+        });
+
+        model.Entity<WebhookEvent>(w =>
+        {
+            w.ToTable("webhook_events");
+            w.HasKey(x => x.Id);
+            w.HasIndex(x => x.StripeEventId).IsUnique();
+            w.Property(x => x.Payload).HasColumnType("jsonb");
+            w.ToTable(x => x.HasCheckConstraint("ck_webhook_events_outcome",
+                "outcome IS NULL OR outcome IN ('applied', 'ignored', 'stale')"));
+        });
+
+        model.Entity<UsageConsumption>(c =>
+        {
+            c.ToTable("usage_consumptions");
+            c.HasKey(x => new { x.TenantId, x.IdempotencyKey });
+            c.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+            c.Property(x => x.IdempotencyKey).HasMaxLength(255);
+            c.ToTable(x => x.HasCheckConstraint("ck_usage_consumptions_quantity", "quantity BETWEEN 1 AND 1000"));
+        });
+    }
+
+    private static PlanTier ParseTier(string text) =>
+        WireNames.TryParseTier(text, out var tier) ? tier : throw new InvalidDataException($"Unknown plan tier '{text}' in tenants.plan_tier.");
+}

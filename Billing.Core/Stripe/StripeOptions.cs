@@ -1,0 +1,46 @@
+using Billing.Core.Plans;
+using Microsoft.Extensions.Configuration;
+
+namespace Billing.Core.Stripe;
+
+public sealed class StripeOptions
+{
+    /// <summary>Empty means demo mode (DESIGN.md section 11).</summary>
+    [ConfigurationKeyName("STRIPE_SECRET_KEY")]
+    public string SecretKey { get; set; } = "";
+
+    /// <summary>One <c>whsec_…</c>, or several comma-separated while a secret is being rotated.</summary>
+    [ConfigurationKeyName("STRIPE_WEBHOOK_SECRET")]
+    public string WebhookSecret { get; set; } = "";
+
+    [ConfigurationKeyName("STRIPE_PRICE_PRO")]
+    public string PricePro { get; set; } = "";
+
+    [ConfigurationKeyName("STRIPE_PRICE_ENTERPRISE")]
+    public string PriceEnterprise { get; set; } = "";
+
+    /// <summary>Where Stripe.net sends API calls; empty means Stripe itself.</summary>
+    [ConfigurationKeyName("STRIPE_API_BASE")]
+    public string ApiBase { get; set; } = "";
+
+    [ConfigurationKeyName("DEMO_MODE")]
+    public bool ForceDemoMode { get; set; }
+
+    public bool IsDemo => ForceDemoMode || string.IsNullOrWhiteSpace(SecretKey);
+
+    public IReadOnlyList<string> WebhookSecrets =>
+        WebhookSecret.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public string PriceFor(PlanTier tier) => tier switch
+    {
+        PlanTier.Pro => PricePro,
+        PlanTier.Enterprise => PriceEnterprise,
+        _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, "Only paid tiers have a Stripe price."),
+    };
+
+    public PlanTier? TierForPrice(string? priceId) =>
+        priceId is null ? null
+        : priceId == PricePro ? PlanTier.Pro
+        : priceId == PriceEnterprise ? PlanTier.Enterprise
+        : null;
+}

@@ -1,0 +1,100 @@
+using Billing.Core.Data;
+using Billing.Functions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Billing.DevHost;
+
+/// <summary>How to start a DevHost: the CLI fills it from arguments, tests from their fixtures.</summary>
+public sealed record DevHostOptions
+{
+    /// <summary>Path of local.settings.json; null looks in the working directory, then beside the app.</summary>
+    public string? SettingsPath { get; init; }
+
+    /// <summary>Settings that win over local.settings.json and the environment (tests use this).</summary>
+    public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Listen addresses; null means ASPNETCORE_URLS, else http://127.0.0.1:7071.</summary>
+    public string? Urls { get; init; }
+
+    public bool ApplyMigrations { get; init; } = true;
+
+    public bool IgnoreLocalSettings { get; init; }
+
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+}
+
+/// <summary>
+/// Hosts Billing.Functions without Azure Functions Core Tools (DESIGN.md section 3): settings the way
+/// <c>func start</c> reads them, HTTP triggers on Kestrel under host.json's route prefix, CORS for
+/// local.settings.json's origins, the admin endpoint, and EF Core migrations at start-up.
+/// </summary>
+public static class DevHostApp
+{
+    public const string DefaultUrls = "http://127.0.0.1:7071";
+
+    public static async Task<WebApplication> BuildAsync(DevHostOptions options, CancellationToken ct = default)
+    {
+        var local = options.IgnoreLocalSettings ? LocalSettings.Empty : LocalSettings.Load(options.SettingsPath);
+        var hostJson = HostJson.Load();
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration
+            .AddInMemoryCollection(local.Values)
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(options.Overrides);
+        builder.WebHost.UseUrls(options.Urls ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrls);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.IncludeScopes = true; c.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        options.ConfigureLogging?.Invoke(builder.Logging);
+
+        builder.Services.AddBilling(builder.Configuration);
+        builder.Services.AddSingleton(new FunctionCatalog(typeof(BillingFunctionsServiceCollectionExtensions).Assembly));
+        builder.Services.AddSingleton(hostJson);
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+        {
+            policy.WithOrigins(local.CorsOrigins.ToArray()).AllowAnyHeader().AllowAnyMethod().WithExposedHeaders("Retry-After");
+            if (local.CorsCredentials) policy.AllowCredentials();
+        }));
+        options.ConfigureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.UseCors();
+        app.MapHttpTriggers(app.Services.GetRequiredService<FunctionCatalog>(), hostJson.RoutePrefix);
+        app.MapAdminEndpoints();
+
+        if (options.ApplyMigrations)
+            await MigrateAsync(app.Services, ct);
+        return app;
+    }
+
+    /// <summary>Builds and starts a DevHost; returns it with the address it listens on.</summary>
+    public static async Task<(WebApplication App, Uri BaseAddress)> StartAsync(DevHostOptions options, CancellationToken ct = default)
+    {
+        var app = await BuildAsync(options, ct);
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return (app, new Uri(address));
+    }
+
+    private static async Task MigrateAsync(IServiceProvider services, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BillingDbContext>();
+        await db.Database.MigrateAsync(ct);
+    }
+}

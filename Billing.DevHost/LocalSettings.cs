@@ -1,0 +1,55 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Billing.DevHost;
+
+/// <summary>
+/// What <c>func start</c> reads from local.settings.json: <c>Values</c> (settings, which environment
+/// variables override) and <c>Host.CORS</c> (origins allowed to call from a browser).
+/// </summary>
+internal sealed record LocalSettings(IReadOnlyDictionary<string, string?> Values, IReadOnlyList<string> CorsOrigins, bool CorsCredentials, string? Path)
+{
+    public static readonly LocalSettings Empty = new(new Dictionary<string, string?>(), [], false, null);
+
+    /// <summary>The first local.settings.json found in the working directory or beside the app.</summary>
+    public static LocalSettings Load(string? explicitPath)
+    {
+        var path = explicitPath ?? new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory }
+            .Select(dir => System.IO.Path.Combine(dir, "local.settings.json"))
+            .FirstOrDefault(File.Exists);
+        if (path is null) return Empty;
+        if (!File.Exists(path)) throw new FileNotFoundException($"Settings file {path} does not exist.", path);
+
+        var root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
+                   ?? throw new InvalidDataException($"{path} is empty.");
+        var values = (root["Values"] as JsonObject ?? [])
+            .ToDictionary(kv => kv.Key, kv => kv.Value?.ToString());
+        var host = root["Host"] as JsonObject;
+        var origins = (host?["CORS"]?.GetValue<string>() ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var credentials = host?["CORSCredentials"]?.GetValue<bool>() ?? false;
+        return new LocalSettings(values, origins, credentials, path);
+    }
+}
+
+/// <summary>The parts of host.json that DevHost honours.</summary>
+internal sealed record HostJson(string RoutePrefix, QueueSettings Queues)
+{
+    public static HostJson Load()
+    {
+        var path = System.IO.Path.Combine(AppContext.BaseDirectory, "host.json");
+        var root = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) : null;
+        var extensions = root?["extensions"];
+        var prefix = extensions?["http"]?["routePrefix"]?.GetValue<string>() ?? "api";
+        var queues = extensions?["queues"];
+        return new HostJson(prefix.Trim('/'), new QueueSettings(
+            BatchSize: queues?["batchSize"]?.GetValue<int>() ?? 16,
+            NewBatchThreshold: queues?["newBatchThreshold"]?.GetValue<int>() ?? 8,
+            MaxDequeueCount: queues?["maxDequeueCount"]?.GetValue<int>() ?? 5,
+            VisibilityTimeout: TimeSpan.Parse(queues?["visibilityTimeout"]?.GetValue<string>() ?? "00:00:00", System.Globalization.CultureInfo.InvariantCulture),
+            MaxPollingInterval: TimeSpan.Parse(queues?["maxPollingInterval"]?.GetValue<string>() ?? "00:01:00", System.Globalization.CultureInfo.InvariantCulture),
+            Base64Encoding: !string.Equals(queues?["messageEncoding"]?.GetValue<string>(), "none", StringComparison.OrdinalIgnoreCase)));
+    }
+}
+
+internal sealed record QueueSettings(int BatchSize, int NewBatchThreshold, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval, bool Base64Encoding);

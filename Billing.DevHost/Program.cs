@@ -1,0 +1,16 @@
+using Billing.DevHost;
+using Billing.Functions;
+
+// Usage: Billing.DevHost [--settings path/to/local.settings.json]
+var settingsPath = args.SkipWhile(a => a != "--settings").Skip(1).FirstOrDefault();
+try
+{
+    var app = await DevHostApp.BuildAsync(new DevHostOptions { SettingsPath = settingsPath });
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e) when (HostStartup.FindConfigurationError(e) is { } message)
+{
+    Console.Error.WriteLine($"Configuration error: {message}");
+    return 2;
+}

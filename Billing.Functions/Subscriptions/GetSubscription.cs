@@ -1,0 +1,26 @@
+using Billing.Core.Identity;
+using Billing.Core.Plans;
+using Billing.Core.Subscriptions;
+using Billing.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Billing.Functions.Subscriptions;
+
+public sealed class GetSubscription(HttpEndpoint http, SubscriptionService subscriptions)
+{
+    [Function(nameof(GetSubscription))]
+    public Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "subscription")] HttpRequest request, CancellationToken ct)
+        => http.HandleAsync(request, Access.AdminOnly, (caller, ct) => subscriptions.GetAsync(caller.TenantId, ct), SubscriptionResponse.From, ct);
+}
+
+public sealed record SubscriptionResponse(
+    Guid TenantId, string PlanTier, string SubscriptionStatus, bool CancelAtPeriodEnd,
+    DateTimeOffset BillingPeriodStart, DateTimeOffset BillingPeriodEnd, string? StripeCustomerId, bool DemoMode)
+{
+    public static SubscriptionResponse From(SubscriptionView s) => new(
+        s.TenantId, WireNames.Of(s.PlanTier), s.SubscriptionStatus, s.CancelAtPeriodEnd,
+        s.BillingPeriodStart, s.BillingPeriodEnd, s.StripeCustomerId, s.DemoMode);
+}

@@ -1,0 +1,130 @@
+using Billing.Core.Data;
+using Billing.DevHost;
+using Billing.Functions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using System.Collections.Concurrent;
+
+namespace Billing.Tests.Infrastructure;
+
+/// <summary>
+/// The real services of one test run: the PostgreSQL cluster and Azurite that scripts/test.sh started,
+/// a migrated template database, a shared database cloned from it, and DevHosts started once per settings
+/// profile. Everything is created once per run and shared; each test makes its own tenants, or its own
+/// database when it needs the whole table to itself.
+/// </summary>
+public sealed class TestEnvironment
+{
+    public const string WebhookSecret = "whsec_test_fixture_secret_not_real";
+    public const string SecondWebhookSecret = "whsec_test_fixture_rotated_secret_not_real";
+    public const string FrontendOrigin = "http://localhost:3000";
+
+    private static readonly Lazy<Task<TestEnvironment>> Instance = new(CreateAsync);
+    private readonly ConcurrentDictionary<string, Lazy<Task<TestHost>>> _hosts = new();
+    private int _databases;
+
+    private TestEnvironment(string adminConnectionString, string storage)
+    {
+        AdminConnectionString = adminConnectionString;
+        StorageConnectionString = storage;
+        SharedDatabase = ConnectionStringFor("billing_shared");
+    }
+
+    public static Task<TestEnvironment> GetAsync() => Instance.Value;
+
+    public string AdminConnectionString { get; }
+    public string StorageConnectionString { get; }
+    public string SharedDatabase { get; }
+
+    public string ConnectionStringFor(string database) =>
+        new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database }.ConnectionString;
+
+    /// <summary>A fresh database with the current schema, for tests that need tables to themselves.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"billing_{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}";
+        await ExecuteAdminAsync($"CREATE DATABASE {name} TEMPLATE billing_template");
+        return ConnectionStringFor(name);
+    }
+
+    /// <summary>Settings every host and service provider in the tests starts from: enforcing, not demo.</summary>
+    public Dictionary<string, string?> Settings(string? database = null) => new()
+    {
+        ["BILLING_DATABASE"] = database ?? SharedDatabase,
+        ["AzureWebJobsStorage"] = StorageConnectionString,
+        ["STRIPE_SECRET_KEY"] = "sk_test_fixture_not_a_real_key",
+        ["STRIPE_WEBHOOK_SECRET"] = WebhookSecret,
+        ["STRIPE_PRICE_PRO"] = "price_test_pro",
+        ["STRIPE_PRICE_ENTERPRISE"] = "price_test_enterprise",
+        ["STRIPE_API_BASE"] = "http://127.0.0.1:9",
+        ["BILLING_ENABLED"] = "true",
+        ["DEMO_MODE"] = "false",
+        ["FRONTEND_BASE_URL"] = FrontendOrigin,
+        ["AUTH_JWT_ISSUER"] = TestTokens.Issuer,
+        ["AUTH_JWT_AUDIENCE"] = TestTokens.Audience,
+        ["AUTH_JWT_SIGNING_KEY"] = TestTokens.SigningKey,
+        ["AUTH_JWT_AUTHORITY"] = "",
+        ["USAGE_ROLLOVER_SCHEDULE"] = "0 5 * * * *",
+    };
+
+    /// <summary>Billing.Core and Billing.Functions services without a host, on the real database.</summary>
+    public ServiceProvider CreateServices(IReadOnlyDictionary<string, string?>? overrides = null, TimeProvider? clock = null, string? database = null)
+    {
+        var settings = Settings(database);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        if (clock is not null) services.AddSingleton(clock);
+        services.AddBilling(configuration);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    /// <summary>A DevHost over real HTTP, started once per distinct set of overrides.</summary>
+    public Task<TestHost> HostAsync(IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var settings = Settings();
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
+        var profile = string.Join(";", settings.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}"));
+        return _hosts.GetOrAdd(profile, _ => new Lazy<Task<TestHost>>(() => TestHost.StartAsync(settings))).Value;
+    }
+
+    private static async Task<TestEnvironment> CreateAsync()
+    {
+        var admin = Environment.GetEnvironmentVariable("BILLING_TEST_DATABASE");
+        var storage = Environment.GetEnvironmentVariable("BILLING_TEST_STORAGE");
+        if (string.IsNullOrEmpty(admin) || string.IsNullOrEmpty(storage))
+        {
+            throw new InvalidOperationException(
+                "BILLING_TEST_DATABASE and BILLING_TEST_STORAGE are not set. Run the suite with scripts/test.sh, " +
+                "which starts a throwaway PostgreSQL and Azurite and sets them.");
+        }
+
+        var environment = new TestEnvironment(admin, storage);
+        await environment.ExecuteAdminAsync("DROP DATABASE IF EXISTS billing_shared");
+        await environment.ExecuteAdminAsync("DROP DATABASE IF EXISTS billing_template");
+        await environment.ExecuteAdminAsync("CREATE DATABASE billing_template");
+
+        var options = new DbContextOptionsBuilder<BillingDbContext>()
+            .UseNpgsql(environment.ConnectionStringFor("billing_template"))
+            .UseSnakeCaseNamingConvention()
+            .Options;
+        await using (var db = new BillingDbContext(options))
+            await db.Database.MigrateAsync();
+        NpgsqlConnection.ClearAllPools();
+
+        await environment.ExecuteAdminAsync("CREATE DATABASE billing_shared TEMPLATE billing_template");
+        return environment;
+    }
+
+    private async Task ExecuteAdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}

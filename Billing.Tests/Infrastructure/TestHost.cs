@@ -1,0 +1,47 @@
+using Billing.DevHost;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Billing.Tests.Infrastructure;
+
+/// <summary>A running DevHost on a free loopback port, reached over real HTTP.</summary>
+public sealed class TestHost
+{
+    private TestHost(WebApplication app, Uri baseAddress, string settingsPath)
+    {
+        App = app;
+        BaseAddress = baseAddress;
+        SettingsPath = settingsPath;
+    }
+
+    public WebApplication App { get; }
+    public Uri BaseAddress { get; }
+    public string SettingsPath { get; }
+    public IServiceProvider Services => App.Services;
+
+    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    public static async Task<TestHost> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    {
+        // The settings reach DevHost the way a developer's do: through a local.settings.json file,
+        // which also carries the CORS origins that func start would honour.
+        var path = Path.Combine(Path.GetTempPath(), $"billing-local-settings-{Guid.NewGuid():N}.json");
+        var file = new
+        {
+            IsEncrypted = false,
+            Values = settings,
+            Host = new { CORS = TestEnvironment.FrontendOrigin, CORSCredentials = false },
+        };
+        await File.WriteAllTextAsync(path, System.Text.Json.JsonSerializer.Serialize(file));
+
+        var (app, address) = await DevHostApp.StartAsync(new DevHostOptions
+        {
+            SettingsPath = path,
+            Urls = "http://127.0.0.1:0",
+            ApplyMigrations = false,
+            ConfigureLogging = logging => logging.SetMinimumLevel(LogLevel.Warning),
+        });
+        return new TestHost(app, address, path);
+    }
+}

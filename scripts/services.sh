@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Local PostgreSQL and Azurite for LogiNexus Billing: sourced by run.sh, test.sh and bench.
+# Everything lives under one state folder and is stopped by stop_services.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# The well-known Azurite development account: a public constant, not a secret.
+AZURITE_ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IfsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+
+free_port() {
+  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+pg_bin_dir() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  [[ -x "$dir/initdb" ]] || { echo "PostgreSQL binaries not found under /usr/lib/postgresql/*/bin (apt-get install postgresql)" >&2; return 1; }
+  echo "$dir"
+}
+
+# initdb refuses to run as root: run the server as the postgres user then.
+as_pg_owner() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+ensure_node_modules() {
+  if [[ ! -x "$REPO_ROOT/node_modules/.bin/azurite-queue" ]]; then
+    log "Installing Azurite (npm ci)"
+    (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+}
+
+# start_postgres DATA_DIR PORT [durable]: initialises the cluster on first use; fsync stays on when durable.
+start_postgres() {
+  local data="$1" port="$2" durable="${3:-}" bin
+  bin="$(pg_bin_dir)"
+  mkdir -p "$data"
+  [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$data"
+  if [[ ! -f "$data/PG_VERSION" ]]; then
+    log "Initialising PostgreSQL cluster in $data"
+    as_pg_owner "$bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  local options="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c max_connections=200"
+  if [[ -z "$durable" ]]; then options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
+  log "Starting PostgreSQL on 127.0.0.1:$port"
+  as_pg_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -o "$options" -w -t 60 start >/dev/null
+  as_pg_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='billing'" | grep -q 1 \
+    || as_pg_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres billing
+}
+
+stop_postgres() {
+  local data="$1" bin
+  bin="$(pg_bin_dir)"
+  if [[ -f "$data/postmaster.pid" ]]; then
+    as_pg_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+}
+
+# start_azurite DATA_DIR PORT: queue service only; prints nothing, writes the pid to DATA_DIR/azurite.pid.
+start_azurite() {
+  local data="$1" port="$2"
+  ensure_node_modules
+  mkdir -p "$data"
+  log "Starting Azurite (queues) on 127.0.0.1:$port"
+  "$REPO_ROOT/node_modules/.bin/azurite-queue" --queueHost 127.0.0.1 --queuePort "$port" --location "$data" \
+    --skipApiVersionCheck --disableTelemetry --silent >"$data/azurite.log" 2>&1 &
+  echo $! >"$data/azurite.pid"
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "Azurite did not start; see $data/azurite.log" >&2
+  return 1
+}
+
+stop_azurite() {
+  local data="$1"
+  if [[ -f "$data/azurite.pid" ]]; then
+    kill "$(cat "$data/azurite.pid")" 2>/dev/null || true
+    rm -f "$data/azurite.pid"
+  fi
+}
+
+azurite_connection_string() {
+  echo "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$AZURITE_ACCOUNT_KEY;QueueEndpoint=http://127.0.0.1:$1/devstoreaccount1;"
+}

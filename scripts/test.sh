@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds and runs the whole xunit suite against a throwaway PostgreSQL cluster and Azurite.
+# Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Usage]
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
+cd "$REPO_ROOT"
+
+STATE="$(mktemp -d /tmp/billing-test.XXXXXX)"
+chmod 755 "$STATE"
+PG_PORT="$(free_port)"
+AZURITE_PORT="$(free_port)"
+
+cleanup() {
+  stop_azurite "$STATE/azurite"
+  stop_postgres "$STATE/pgdata"
+  rm -rf "$STATE"
+}
+trap cleanup EXIT
+
+ensure_node_modules
+log "Building"
+dotnet build LogiNexus.Billing.sln -c Release --nologo -v minimal
+start_postgres "$STATE/pgdata" "$PG_PORT"
+start_azurite "$STATE/azurite" "$AZURITE_PORT"
+
+export BILLING_TEST_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=100"
+export BILLING_TEST_STORAGE="$(azurite_connection_string "$AZURITE_PORT")"
+export BILLING_TEST_PG_DATA="$STATE/pgdata"
+export BILLING_TEST_PG_BIN="$(pg_bin_dir)"
+export BILLING_TEST_AZURITE_DATA="$STATE/azurite"
+export BILLING_TEST_AZURITE_PORT="$AZURITE_PORT"
+
+log "Testing"
+dotnet test LogiNexus.Billing.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@"
