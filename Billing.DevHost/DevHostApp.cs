@@ -60,6 +60,7 @@ public static class DevHostApp
         builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.IncludeScopes = true; c.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
         options.ConfigureLogging?.Invoke(builder.Logging);
 
         builder.Services.AddBilling(builder.Configuration);

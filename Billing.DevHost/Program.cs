@@ -2,6 +2,10 @@ using Billing.DevHost;
 using Billing.Functions;
 
 // Usage: Billing.DevHost [--settings path/to/local.settings.json]
+//        Billing.DevHost token [--tenant UUID] [--role admin|member] [--settings path]
+if (args.FirstOrDefault() == "token")
+    return DevTokens.Run(args);
+
 var settingsPath = args.SkipWhile(a => a != "--settings").Skip(1).FirstOrDefault();
 try
 {

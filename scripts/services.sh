@@ -43,7 +43,7 @@ start_postgres() {
     log "Initialising PostgreSQL cluster in $data"
     as_pg_owner "$bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  local options="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c max_connections=200"
+  local options="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c max_connections=500"
   if [[ -z "$durable" ]]; then options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
   log "Starting PostgreSQL on 127.0.0.1:$port"
   as_pg_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -o "$options" -w -t 60 start >/dev/null

@@ -23,7 +23,7 @@ dotnet build LogiNexus.Billing.sln -c Release --nologo -v minimal
 start_postgres "$STATE/pgdata" "$PG_PORT"
 start_azurite "$STATE/azurite" "$AZURITE_PORT"
 
-export BILLING_TEST_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=100"
+export BILLING_TEST_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=40"
 export BILLING_TEST_STORAGE="$(azurite_connection_string "$AZURITE_PORT")"
 export BILLING_TEST_PG_DATA="$STATE/pgdata"
 export BILLING_TEST_PG_BIN="$(pg_bin_dir)"

@@ -1,0 +1,119 @@
+using Billing.Tests.Infrastructure;
+using System.Net;
+using System.Text;
+
+namespace Billing.Tests.Http;
+
+/// <summary>Bad bodies, headers and routes give a 4xx problem, never a 500.</summary>
+public sealed class BadInputTests : IAsyncLifetime
+{
+    private HttpClient _client = null!;
+    private readonly string _token = TestTokens.For(Guid.NewGuid());
+
+    public async Task InitializeAsync()
+    {
+        var env = await TestEnvironment.GetAsync();
+        _client = (await env.HostAsync()).CreateClient();
+    }
+
+    public Task DisposeAsync()
+    {
+        _client.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData("{\"quantity\":")]
+    [InlineData("[1,2,3]")]
+    [InlineData("null")]
+    [InlineData("\"quantity\"")]
+    [InlineData("{\"quantity\":\"5\"}")]
+    [InlineData("{\"quantity\":1.5}")]
+    [InlineData("{\"quantity\":true}")]
+    [InlineData("{\"quantity\":99999999999999999999999}")]
+    [InlineData("{\"quantity\":0}")]
+    [InlineData("{\"quantity\":1001}")]
+    [InlineData("{\"quantity\":-3}")]
+    [InlineData("{\"quantity\":1,\"quantity\":500}")]
+    [InlineData("{\"qty\":1}")]
+    [InlineData("{\"quantity\":{\"$gt\":0}}")]
+    public async Task Malformed_consume_body_is_400(string body)
+    {
+        var response = await _client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/usage/shipments/consume", _token, body));
+
+        var problem = await Api.JsonAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains(problem.GetProperty("code").GetString(), new[] { "invalid_request", "validation_failed" });
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Validation_error_names_the_field()
+    {
+        var response = await _client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/usage/shipments/consume", _token, """{"quantity":"many"}"""));
+
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest, "validation_failed");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("quantity", out _));
+    }
+
+    [Fact]
+    public async Task Body_over_256_KiB_is_413()
+    {
+        var huge = "{\"quantity\":1,\"pad\":\"" + new string('x', 300 * 1024) + "\"}";
+        var response = await _client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/usage/shipments/consume", _token, huge));
+
+        await Api.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+    }
+
+    [Fact]
+    public async Task Chunked_body_over_256_KiB_is_413()
+    {
+        var request = Api.Request(HttpMethod.Post, "/api/v1/billing/usage/shipments/consume", _token);
+        request.Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(new string(' ', 300 * 1024) + "{}")));
+        request.Headers.TransferEncodingChunked = true;
+
+        await Api.ProblemAsync(await _client.SendAsync(request), HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+    }
+
+    [Theory]
+    [InlineData("containers")]
+    [InlineData("SHIPMENTS")]
+    [InlineData("%E2%98%83")]
+    public async Task Unknown_resource_is_404(string resource)
+    {
+        var response = await _client.SendAsync(Api.Request(HttpMethod.Post, $"/api/v1/billing/usage/{resource}/consume", _token, "{}"));
+        await Api.ProblemAsync(response, HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("key with spaces")]
+    [InlineData("key\twith-tab")]
+    public async Task Bad_idempotency_key_is_400(string key)
+    {
+        var request = Api.Request(HttpMethod.Post, "/api/v1/billing/usage/shipments/consume", _token, "{}");
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+
+        await Api.ProblemAsync(await _client.SendAsync(request), HttpStatusCode.BadRequest, "validation_failed");
+    }
+
+    [Fact]
+    public async Task Overlong_idempotency_key_is_400()
+    {
+        var request = Api.Request(HttpMethod.Post, "/api/v1/billing/usage/shipments/consume", _token, "{}");
+        request.Headers.Add("Idempotency-Key", new string('k', 256));
+
+        await Api.ProblemAsync(await _client.SendAsync(request), HttpStatusCode.BadRequest, "validation_failed");
+    }
+
+    [Fact]
+    public async Task Two_authorization_headers_are_refused()
+    {
+        var request = Api.Request(HttpMethod.Get, "/api/v1/billing/usage");
+        request.Headers.TryAddWithoutValidation("Authorization", ["Bearer " + _token, "Bearer " + TestTokens.For(Guid.NewGuid())]);
+
+        var response = await _client.SendAsync(request);
+
+        Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized, $"got {(int)response.StatusCode}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+}

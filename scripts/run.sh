@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Starts LogiNexus Billing locally in demo mode: PostgreSQL (cluster in .local/), Azurite, migrations,
+# and DevHost on http://127.0.0.1:7071. Ctrl-C stops everything this script started.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
+cd "$REPO_ROOT"
+
+STATE="$REPO_ROOT/.local"
+PG_PORT="${BILLING_PG_PORT:-55432}"
+AZURITE_PORT="${BILLING_AZURITE_PORT:-10001}"
+mkdir -p "$STATE"
+chmod 755 "$STATE"
+
+DEVHOST_PID=""
+cleanup() {
+  trap - EXIT INT TERM
+  [[ -n "$DEVHOST_PID" ]] && kill "$DEVHOST_PID" 2>/dev/null && wait "$DEVHOST_PID" 2>/dev/null || true
+  stop_azurite "$STATE/azurite"
+  stop_postgres "$STATE/pgdata"
+  log "Stopped"
+}
+trap cleanup EXIT INT TERM
+
+[[ -f local.settings.json ]] || { cp local.settings.sample.json local.settings.json; log "Created local.settings.json from the sample"; }
+
+log "Building"
+dotnet build Billing.DevHost -c Release --nologo -v quiet
+start_postgres "$STATE/pgdata" "$PG_PORT" durable
+start_azurite "$STATE/azurite" "$AZURITE_PORT"
+
+export BILLING_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Database=billing;Username=postgres"
+export AzureWebJobsStorage="$(azurite_connection_string "$AZURITE_PORT")"
+export DEMO_MODE=true
+export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
+DEVHOST="$REPO_ROOT/Billing.DevHost/bin/Release/net10.0/Billing.DevHost"
+
+TOKEN="$("$DEVHOST" token --settings local.settings.json --role admin)"
+"$DEVHOST" --settings local.settings.json &
+DEVHOST_PID=$!
+
+for _ in $(seq 1 100); do
+  curl -fs "$ASPNETCORE_URLS/api/v1/billing/plans" >/dev/null 2>&1 && break
+  kill -0 "$DEVHOST_PID" 2>/dev/null || { echo "DevHost exited; see the output above" >&2; exit 1; }
+  sleep 0.3
+done
+
+cat <<INFO
+
+  LogiNexus Billing (demo mode) is running at $ASPNETCORE_URLS/api/v1/billing
+
+  A dev admin token (tenant 11111111-1111-4111-8111-111111111111, 12 h, signed with the local dev key):
+    export TOKEN=$TOKEN
+
+  Then try:
+    curl $ASPNETCORE_URLS/api/v1/billing/plans
+    curl -H "Authorization: Bearer \$TOKEN" $ASPNETCORE_URLS/api/v1/billing/usage
+    curl -X POST -H "Authorization: Bearer \$TOKEN" -d '{"quantity":3}' $ASPNETCORE_URLS/api/v1/billing/usage/shipments/consume
+
+  More tokens: Billing.DevHost/bin/Release/net10.0/Billing.DevHost token --tenant <uuid> --role member
+  Ctrl-C stops DevHost, Azurite and PostgreSQL.
+
+INFO
+wait "$DEVHOST_PID"
