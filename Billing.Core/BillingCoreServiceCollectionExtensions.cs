@@ -4,6 +4,7 @@ using Billing.Core.Stripe;
 using Billing.Core.Subscriptions;
 using Billing.Core.Tenants;
 using Billing.Core.Usage;
+using Billing.Core.Webhooks;
 using Cronos;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -49,6 +50,11 @@ public static class BillingCoreServiceCollectionExtensions
             .Validate(o => IsNCrontab(o.RolloverSchedule), "USAGE_ROLLOVER_SCHEDULE must be a six-field NCRONTAB expression such as '0 5 * * * *'")
             .ValidateOnStart();
 
+        services.AddOptions<StorageOptions>().Configure(o => StorageOptions.Bind(o, configuration))
+            .Validate(o => o.IsValid, "AzureWebJobsStorage is required: a storage connection string, or AzureWebJobsStorage__queueServiceUri for identity-based access")
+            .ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.CreateServiceClient());
+
         services.AddSingleton(sp =>
         {
             var builder = new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString);
@@ -63,6 +69,10 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<UsageService>();
         services.AddSingleton<SubscriptionService>();
+        services.AddSingleton<UsageRollover>();
+        services.AddSingleton<StripeEventQueue>();
+        services.AddSingleton<WebhookReceiver>();
+        services.AddScoped<StripeEventApplier>();
         return services;
     }
 

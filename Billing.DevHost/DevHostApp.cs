@@ -8,7 +8,9 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Billing.DevHost;
 
@@ -31,6 +33,12 @@ public sealed record DevHostOptions
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 
     public Action<IServiceCollection>? ConfigureServices { get; init; }
+
+    /// <summary>Changes host.json's queue settings (tests retry faster).</summary>
+    public Func<QueueSettings, QueueSettings>? ConfigureQueues { get; init; }
+
+    /// <summary>False hosts only HTTP triggers: no queue polling, no timers.</summary>
+    public bool RunBackgroundTriggers { get; init; } = true;
 }
 
 /// <summary>
@@ -46,6 +54,9 @@ public static class DevHostApp
     {
         var local = options.IgnoreLocalSettings ? LocalSettings.Empty : LocalSettings.Load(options.SettingsPath);
         var hostJson = HostJson.Load();
+        if (options.ConfigureQueues is { } configureQueues)
+            hostJson = hostJson with { Queues = configureQueues(hostJson.Queues) };
+        var catalog = new FunctionCatalog(typeof(BillingFunctionsServiceCollectionExtensions).Assembly);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
@@ -64,8 +75,10 @@ public static class DevHostApp
         options.ConfigureLogging?.Invoke(builder.Logging);
 
         builder.Services.AddBilling(builder.Configuration);
-        builder.Services.AddSingleton(new FunctionCatalog(typeof(BillingFunctionsServiceCollectionExtensions).Assembly));
+        builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton(hostJson);
+        if (options.RunBackgroundTriggers)
+            AddBackgroundTriggers(builder.Services, catalog, hostJson.Queues);
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
         {
             policy.WithOrigins(local.CorsOrigins.ToArray()).AllowAnyHeader().AllowAnyMethod().WithExposedHeaders("Retry-After");
@@ -75,7 +88,7 @@ public static class DevHostApp
 
         var app = builder.Build();
         app.UseCors();
-        app.MapHttpTriggers(app.Services.GetRequiredService<FunctionCatalog>(), hostJson.RoutePrefix);
+        app.MapHttpTriggers(catalog, hostJson.RoutePrefix);
         app.MapAdminEndpoints();
 
         if (options.ApplyMigrations)
@@ -90,6 +103,22 @@ public static class DevHostApp
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return (app, new Uri(address));
+    }
+
+    private static void AddBackgroundTriggers(IServiceCollection services, FunctionCatalog catalog, QueueSettings queues)
+    {
+        foreach (var function in catalog.Functions.Values)
+        {
+            switch (function.Trigger)
+            {
+                case QueueTriggerAttribute:
+                    services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, function, queues));
+                    break;
+                case TimerTriggerAttribute:
+                    services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<TimerTriggerListener>(sp, function));
+                    break;
+            }
+        }
     }
 
     private static async Task MigrateAsync(IServiceProvider services, CancellationToken ct)

@@ -52,4 +52,8 @@ internal sealed record HostJson(string RoutePrefix, QueueSettings Queues)
     }
 }
 
-internal sealed record QueueSettings(int BatchSize, int NewBatchThreshold, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval, bool Base64Encoding);
+/// <summary>host.json's <c>queues</c> section, plus how long a message being worked on stays invisible.</summary>
+public sealed record QueueSettings(int BatchSize, int NewBatchThreshold, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval, bool Base64Encoding)
+{
+    public TimeSpan LeaseTime { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -21,6 +21,9 @@ ensure_node_modules
 log "Building"
 dotnet build LogiNexus.Billing.sln -c Release --nologo -v minimal
 start_postgres "$STATE/pgdata" "$PG_PORT"
+# One Azurite account per DevHost the tests start, so hosts never take each other's queue messages.
+ACCOUNTS="$(printf 'billing%02d,' $(seq 1 16))devstoreaccount1"
+export AZURITE_ACCOUNTS="$(echo "$ACCOUNTS" | tr ',' '\n' | sed "s|$|:$AZURITE_ACCOUNT_KEY|" | paste -sd';')"
 start_azurite "$STATE/azurite" "$AZURITE_PORT"
 
 export BILLING_TEST_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=40"
@@ -29,6 +32,8 @@ export BILLING_TEST_PG_DATA="$STATE/pgdata"
 export BILLING_TEST_PG_BIN="$(pg_bin_dir)"
 export BILLING_TEST_AZURITE_DATA="$STATE/azurite"
 export BILLING_TEST_AZURITE_PORT="$AZURITE_PORT"
+export BILLING_TEST_AZURITE_ACCOUNTS="$ACCOUNTS"
+export BILLING_TEST_AZURITE_KEY="$AZURITE_ACCOUNT_KEY"
 
 log "Testing"
 dotnet test LogiNexus.Billing.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@"

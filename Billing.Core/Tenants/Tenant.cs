@@ -23,7 +23,73 @@ public sealed class Tenant
 
     public BillingPeriod CurrentPeriod(DateTimeOffset now) =>
         BillingPeriod.Current(BillingPeriodStart, BillingPeriodEnd, now);
+
+    /// <summary>Stripe does not order events: one created before the last applied subscription event is stale.</summary>
+    public bool IsStale(DateTimeOffset eventCreated) => SubscriptionEventAt is { } last && eventCreated < last;
+
+    /// <summary>
+    /// Links the Stripe customer (once: checkout creates one customer per tenant) and, when given, the
+    /// subscription. Returns false when the event names a different customer than the one linked.
+    /// </summary>
+    public bool LinkStripe(string? customerId, string? subscriptionId, DateTimeOffset now)
+    {
+        if (customerId is not null && StripeCustomerId is not null && customerId != StripeCustomerId)
+            return false;
+        StripeCustomerId ??= customerId;
+        if (subscriptionId is not null) StripeSubscriptionId = subscriptionId;
+        UpdatedAt = now;
+        return true;
+    }
+
+    /// <summary>A subscription was created or changed in Stripe: take its tier, status and period.</summary>
+    public void ApplySubscription(SubscriptionState state, DateTimeOffset eventCreated, DateTimeOffset now)
+    {
+        StripeCustomerId ??= state.CustomerId;
+        StripeSubscriptionId = state.SubscriptionId;
+        UpdatedAt = now;
+        PlanTier = state.Tier;
+        SubscriptionStatus = state.Status;
+        CancelAtPeriodEnd = state.CancelAtPeriodEnd;
+        if (state.Period is { } period)
+        {
+            BillingPeriodStart = period.Start;
+            BillingPeriodEnd = period.End;
+        }
+        SubscriptionEventAt = eventCreated;
+    }
+
+    /// <summary>The subscription ended: back to free, on calendar months.</summary>
+    public void EndSubscription(DateTimeOffset eventCreated, DateTimeOffset now)
+    {
+        var month = BillingPeriod.CalendarMonth(now);
+        PlanTier = PlanTier.Free;
+        SubscriptionStatus = SubscriptionStatuses.Canceled;
+        CancelAtPeriodEnd = false;
+        StripeSubscriptionId = null;
+        BillingPeriodStart = month.Start;
+        BillingPeriodEnd = month.End;
+        SubscriptionEventAt = eventCreated;
+        UpdatedAt = now;
+    }
+
+    /// <summary>An invoice was paid: a subscription that was behind on payment is active again. Returns whether anything changed.</summary>
+    public bool MarkPaid(DateTimeOffset now)
+    {
+        if (SubscriptionStatus is not (SubscriptionStatuses.PastDue or SubscriptionStatuses.Unpaid)) return false;
+        SubscriptionStatus = SubscriptionStatuses.Active;
+        UpdatedAt = now;
+        return true;
+    }
+
+    public void MarkPastDue(DateTimeOffset now)
+    {
+        SubscriptionStatus = SubscriptionStatuses.PastDue;
+        UpdatedAt = now;
+    }
 }
+
+/// <summary>What a subscription event says about the tenant's subscription.</summary>
+public sealed record SubscriptionState(string? CustomerId, string SubscriptionId, PlanTier Tier, string Status, bool CancelAtPeriodEnd, BillingPeriod? Period);
 
 /// <summary>Stripe's subscription statuses that we store as they come; <see cref="Live"/> ones block a second checkout.</summary>
 public static class SubscriptionStatuses

@@ -16,8 +16,9 @@ public sealed class HttpEndpoint(TokenValidator tokens, ILogger<HttpEndpoint> lo
 {
     public const int MaxBodyBytes = 256 * 1024;
 
-    public Task<IActionResult> AnonymousAsync<TResult>(Func<CancellationToken, Task<TResult>> handle, Func<TResult, object> map, CancellationToken ct) =>
-        RunAsync(async () => map(await handle(ct)));
+    public Task<IActionResult> AnonymousAsync<TResult>(Func<CancellationToken, Task<TResult>> handle, Func<TResult, object> map,
+        CancellationToken ct, HttpRequest? request = null) =>
+        RunAsync(async () => map(await handle(ct)), request);
 
     public Task<IActionResult> HandleAsync<TResult>(HttpRequest request, Access access,
         Func<Caller, CancellationToken, Task<TResult>> handle, Func<TResult, object> map, CancellationToken ct) =>

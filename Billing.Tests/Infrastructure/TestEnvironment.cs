@@ -24,13 +24,15 @@ public sealed class TestEnvironment
 
     private static readonly Lazy<Task<TestEnvironment>> Instance = new(CreateAsync);
     private readonly ConcurrentDictionary<string, Lazy<Task<TestHost>>> _hosts = new();
+    private readonly ConcurrentQueue<string> _storageAccounts;
     private int _databases;
 
-    private TestEnvironment(string adminConnectionString, string storage)
+    private TestEnvironment(string adminConnectionString, string storage, IEnumerable<string> storageAccounts)
     {
         AdminConnectionString = adminConnectionString;
         StorageConnectionString = storage;
         SharedDatabase = ConnectionStringFor("billing_shared");
+        _storageAccounts = new ConcurrentQueue<string>(storageAccounts);
     }
 
     public static Task<TestEnvironment> GetAsync() => Instance.Value;
@@ -41,6 +43,19 @@ public sealed class TestEnvironment
 
     public string ConnectionStringFor(string database) =>
         new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database }.ConnectionString;
+
+    /// <summary>
+    /// Queue storage of its own: an Azurite account nobody else uses, so a DevHost polling it never takes
+    /// another host's messages. scripts/test.sh starts Azurite with these accounts.
+    /// </summary>
+    public string CreateStorageAccount()
+    {
+        if (!_storageAccounts.TryDequeue(out var account))
+            throw new InvalidOperationException("No Azurite account left; add more in scripts/test.sh.");
+        var port = Environment.GetEnvironmentVariable("BILLING_TEST_AZURITE_PORT");
+        var key = Environment.GetEnvironmentVariable("BILLING_TEST_AZURITE_KEY");
+        return $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={key};QueueEndpoint=http://127.0.0.1:{port}/{account};";
+    }
 
     /// <summary>A fresh database with the current schema, for tests that need tables to themselves.</summary>
     public async Task<string> CreateDatabaseAsync()
@@ -89,7 +104,14 @@ public sealed class TestEnvironment
         var settings = Settings();
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         var profile = string.Join(";", settings.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}"));
-        return _hosts.GetOrAdd(profile, _ => new Lazy<Task<TestHost>>(() => TestHost.StartAsync(settings))).Value;
+        return _hosts.GetOrAdd(profile, _ => new Lazy<Task<TestHost>>(() => StartHostAsync(settings))).Value;
+    }
+
+    /// <summary>A DevHost of the caller's own (not shared with other tests), on its own queue storage.</summary>
+    public Task<TestHost> StartHostAsync(Dictionary<string, string?> settings)
+    {
+        settings["AzureWebJobsStorage"] = CreateStorageAccount();
+        return TestHost.StartAsync(settings);
     }
 
     private static async Task<TestEnvironment> CreateAsync()
@@ -103,7 +125,9 @@ public sealed class TestEnvironment
                 "which starts a throwaway PostgreSQL and Azurite and sets them.");
         }
 
-        var environment = new TestEnvironment(admin, storage);
+        var accounts = (Environment.GetEnvironmentVariable("BILLING_TEST_AZURITE_ACCOUNTS") ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries).Where(a => a != "devstoreaccount1");
+        var environment = new TestEnvironment(admin, storage, accounts);
         await environment.ExecuteAdminAsync("DROP DATABASE IF EXISTS billing_shared");
         await environment.ExecuteAdminAsync("DROP DATABASE IF EXISTS billing_template");
         await environment.ExecuteAdminAsync("CREATE DATABASE billing_template");

@@ -19,6 +19,7 @@ public sealed class TestHost
     public Uri BaseAddress { get; }
     public string SettingsPath { get; }
     public IServiceProvider Services => App.Services;
+    public string StorageConnectionString => App.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["AzureWebJobsStorage"]!;
 
     public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
@@ -41,6 +42,13 @@ public sealed class TestHost
             Urls = "http://127.0.0.1:0",
             ApplyMigrations = false,
             ConfigureLogging = logging => logging.SetMinimumLevel(LogLevel.Warning),
+            // Retries in milliseconds rather than seconds, so poison-queue tests finish quickly.
+            ConfigureQueues = queues => queues with
+            {
+                VisibilityTimeout = TimeSpan.FromMilliseconds(100),
+                MaxPollingInterval = TimeSpan.FromMilliseconds(250),
+                LeaseTime = TimeSpan.FromSeconds(5),
+            },
         });
         return new TestHost(app, address, path);
     }

@@ -1,0 +1,111 @@
+using Billing.Core.Usage;
+using System.Text.Json;
+
+namespace Billing.Core.Webhooks;
+
+/// <summary>
+/// The fields we read from a Stripe event, taken from the raw JSON so that events of any API version
+/// parse without throwing: where a field moved between versions (a subscription's period moved onto its
+/// items in 2025; an invoice's subscription moved under <c>parent.subscription_details</c>) both places are read.
+/// </summary>
+public sealed class StripeEventJson
+{
+    private StripeEventJson(string id, string type, DateTimeOffset created, string? apiVersion, JsonElement obj)
+    {
+        Id = id;
+        Type = type;
+        Created = created;
+        ApiVersion = apiVersion;
+        Object = obj;
+    }
+
+    public string Id { get; }
+    public string Type { get; }
+    public DateTimeOffset Created { get; }
+    public string? ApiVersion { get; }
+
+    /// <summary><c>data.object</c>: the checkout session, subscription or invoice the event is about.</summary>
+    public JsonElement Object { get; }
+
+    public static StripeEventJson Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement.Clone();
+        var id = String(root, "id");
+        var type = String(root, "type");
+        if (id is null || type is null || !root.TryGetProperty("created", out var created) || !created.TryGetInt64(out var createdSeconds) ||
+            !root.TryGetProperty("data", out var data) || !data.TryGetProperty("object", out var obj) || obj.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException("The message is not a Stripe event: it lacks id, type, created or data.object.");
+        }
+        return new StripeEventJson(id, type, DateTimeOffset.FromUnixTimeSeconds(createdSeconds), String(root, "api_version"), obj);
+    }
+
+    public string? ObjectString(string name) => String(Object, name);
+
+    /// <summary>An id that Stripe sends either as a string or, when expanded, as an object with an <c>id</c>.</summary>
+    public string? ObjectReference(string name) => Reference(Object, name);
+
+    public bool ObjectBool(string name) => Object.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
+
+    public string? Metadata(string key) => Metadata(Object, key);
+
+    /// <summary>The first subscription item's price id.</summary>
+    public string? FirstItemPriceId() =>
+        FirstItem() is { } item && item.TryGetProperty("price", out var price) ? (price.ValueKind == JsonValueKind.String ? price.GetString() : String(price, "id")) : null;
+
+    /// <summary>The period from the first item (API 2025+), else from the subscription itself (older versions).</summary>
+    public BillingPeriod? SubscriptionPeriod()
+    {
+        var fromItem = FirstItem() is { } item ? Period(item) : null;
+        return fromItem ?? Period(Object);
+    }
+
+    /// <summary>The subscription an invoice belongs to, under <c>parent.subscription_details</c> (2025+) or at the top (older).</summary>
+    public string? InvoiceSubscriptionId() =>
+        (InvoiceSubscriptionDetails() is { } details ? Reference(details, "subscription") : null)
+        ?? Reference(Object, "subscription");
+
+    public string? InvoiceMetadata(string key) =>
+        InvoiceSubscriptionDetails() is { } details ? Metadata(details, key) : null;
+
+    private JsonElement? InvoiceSubscriptionDetails()
+    {
+        if (Object.TryGetProperty("parent", out var parent) && parent.ValueKind == JsonValueKind.Object &&
+            parent.TryGetProperty("subscription_details", out var details) && details.ValueKind == JsonValueKind.Object)
+            return details;
+        if (Object.TryGetProperty("subscription_details", out var legacy) && legacy.ValueKind == JsonValueKind.Object)
+            return legacy;
+        return null;
+    }
+
+    private JsonElement? FirstItem()
+    {
+        if (Object.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Object &&
+            items.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array && data.GetArrayLength() > 0)
+            return data[0];
+        return null;
+    }
+
+    private static BillingPeriod? Period(JsonElement element) =>
+        element.TryGetProperty("current_period_start", out var start) && start.TryGetInt64(out var s) &&
+        element.TryGetProperty("current_period_end", out var end) && end.TryGetInt64(out var e) && e > s
+            ? new BillingPeriod(DateTimeOffset.FromUnixTimeSeconds(s), DateTimeOffset.FromUnixTimeSeconds(e))
+            : null;
+
+    private static string? Metadata(JsonElement element, string key) =>
+        element.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object ? String(metadata, key) : null;
+
+    private static string? Reference(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value)
+            ? value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Object => String(value, "id"),
+                _ => null,
+            }
+            : null;
+
+    private static string? String(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

@@ -1,0 +1,114 @@
+using Billing.Core.Usage;
+using Billing.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace Billing.Tests.Usage;
+
+/// <summary>The rollover timer's SQL on a database of its own (it touches every tenant).</summary>
+public sealed class UsageRolloverTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 27, 5, 0, 0, TimeSpan.Zero);
+    private TestEnvironment _env = null!;
+    private string _database = null!;
+    private ServiceProvider _services = null!;
+
+    public async Task InitializeAsync()
+    {
+        _env = await TestEnvironment.GetAsync();
+        _database = await _env.CreateDatabaseAsync();
+        _services = _env.CreateServices(clock: new FakeTimeProvider(Now), database: _database);
+    }
+
+    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
+
+    /// <summary>Tenants whose periods ended at assorted times, month-end starts among them.</summary>
+    private async Task<Dictionary<Guid, (DateTimeOffset Start, DateTimeOffset End)>> SeedEndedTenantsAsync(int count)
+    {
+        var starts = new[]
+        {
+            new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero),
+            new DateTimeOffset(2026, 1, 31, 13, 30, 0, TimeSpan.Zero),
+            new DateTimeOffset(2025, 12, 29, 23, 59, 59, TimeSpan.Zero),
+            new DateTimeOffset(2026, 10, 27, 5, 0, 0, TimeSpan.Zero),
+            new DateTimeOffset(2024, 2, 29, 8, 0, 0, TimeSpan.Zero),
+        };
+        var tenants = Enumerable.Range(0, count).ToDictionary(_ => Guid.NewGuid(), i => (Start: starts[i % starts.Length], End: starts[i % starts.Length].AddMonths(1)));
+
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        await using var writer = await connection.BeginBinaryImportAsync(
+            "COPY tenants (id, plan_tier, subscription_status, cancel_at_period_end, billing_period_start, billing_period_end, created_at, updated_at) FROM STDIN (FORMAT BINARY)");
+        foreach (var (id, period) in tenants)
+        {
+            await writer.StartRowAsync();
+            await writer.WriteAsync(id);
+            await writer.WriteAsync("free");
+            await writer.WriteAsync("active");
+            await writer.WriteAsync(false);
+            await writer.WriteAsync(period.Start);
+            await writer.WriteAsync(period.End);
+            await writer.WriteAsync(Now);
+            await writer.WriteAsync(Now);
+        }
+        await writer.CompleteAsync();
+        return tenants;
+    }
+
+    [Fact]
+    public async Task Ten_thousand_ended_periods_roll_in_one_run_and_a_second_run_changes_nothing()
+    {
+        var tenants = await SeedEndedTenantsAsync(10_000);
+        var rollover = _services.GetRequiredService<UsageRollover>();
+
+        var first = await rollover.RunAsync(default);
+        var second = await rollover.RunAsync(default);
+
+        Assert.Equal(new RolloverResult(10_000, 10_000), first);
+        Assert.Equal(new RolloverResult(0, 0), second);
+        Assert.Equal(0L, await Db.ScalarAsync<long>(_database, "SELECT count(*) FROM tenants WHERE billing_period_end <= $1", Now));
+        Assert.Equal(10_000L, await Db.ScalarAsync<long>(_database,
+            "SELECT count(*) FROM tenants t JOIN usage_records u ON u.tenant_id = t.id AND u.period_start = t.billing_period_start AND u.period_end = t.billing_period_end"));
+        Assert.Equal(10_000L, await Db.ScalarAsync<long>(_database, "SELECT count(*) FROM usage_records"));
+
+        // The SQL and BillingPeriod.Current (what consume uses before the timer runs) agree on every tenant.
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id, billing_period_start, billing_period_end FROM tenants", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var seeded = tenants[reader.GetGuid(0)];
+            var expected = BillingPeriod.Current(seeded.Start, seeded.End, Now);
+            Assert.Equal(expected, new BillingPeriod(reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_runs_roll_each_period_once()
+    {
+        await SeedEndedTenantsAsync(2_000);
+        var rollover = _services.GetRequiredService<UsageRollover>();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => rollover.RunAsync(default))));
+
+        Assert.Equal(2_000, results.Sum(r => r.TenantsRolled));
+        Assert.Equal(2_000, results.Sum(r => r.UsageRowsCreated));
+        Assert.Equal(0L, await Db.ScalarAsync<long>(_database, "SELECT count(*) FROM tenants WHERE billing_period_end <= $1", Now));
+    }
+
+    [Fact]
+    public async Task Periods_in_force_are_left_alone_and_existing_usage_is_kept()
+    {
+        var tenant = Guid.NewGuid();
+        await Db.SeedTenantAsync(_database, tenant, "pro", Now.AddDays(-3), Now.AddDays(27));
+        var usage = _services.GetRequiredService<UsageService>();
+        await usage.ConsumeAsync(tenant, "shipments", 7, null, default);
+
+        await _services.GetRequiredService<UsageRollover>().RunAsync(default);
+
+        Assert.Equal(Now.AddDays(-3), await Db.ScalarAsync<DateTime>(_database, "SELECT billing_period_start FROM tenants WHERE id = $1", tenant));
+        Assert.Equal(7, (await usage.GetAsync(tenant, default)).Shipments.Used);
+    }
+}

@@ -1,0 +1,240 @@
+using Billing.Core.Webhooks;
+using Billing.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Billing.Tests.Webhooks;
+
+/// <summary>Applying Stripe events on real PostgreSQL (DESIGN.md section 9, step 2), without the queue.</summary>
+public sealed class StripeEventApplierTests : IAsyncLifetime
+{
+    private const string ProPrice = "price_test_pro";
+    private const string EnterprisePrice = "price_test_enterprise";
+    private static readonly DateTimeOffset T0 = DateTimeOffset.UtcNow.AddMinutes(-30);
+    private TestEnvironment _env = null!;
+    private ServiceProvider _services = null!;
+
+    public async Task InitializeAsync()
+    {
+        _env = await TestEnvironment.GetAsync();
+        _services = _env.CreateServices();
+    }
+
+    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
+
+    private async Task<string?> ApplyAsync(string eventJson)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(eventJson, default);
+    }
+
+    private async Task<Guid> NewTenantAsync()
+    {
+        var tenant = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+        await Db.SeedTenantAsync(_env.SharedDatabase, tenant, "free", new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero),
+            new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1));
+        return tenant;
+    }
+
+    private Task<T?> TenantAsync<T>(Guid tenant, string column) =>
+        Db.ScalarAsync<T>(_env.SharedDatabase, $"SELECT {column} FROM tenants WHERE id = $1", tenant);
+
+    [Fact]
+    public async Task Checkout_then_subscription_then_invoice_leaves_the_tenant_paid_with_stripes_period()
+    {
+        var tenant = await NewTenantAsync();
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        var periodStart = new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
+        var periodEnd = periodStart.AddMonths(1);
+
+        Assert.Equal("applied", await ApplyAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(tenant, customer, subscription), T0)));
+        Assert.Equal("applied", await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, periodStart, periodEnd, status: "incomplete"), T0.AddSeconds(1))));
+        Assert.Equal("applied", await ApplyAsync(StripeEvents.Event("customer.subscription.updated",
+            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, periodStart, periodEnd), T0.AddSeconds(2))));
+        Assert.Equal("applied", await ApplyAsync(StripeEvents.Event("invoice.paid", StripeEvents.Invoice(tenant, customer, subscription), T0.AddSeconds(3))));
+
+        Assert.Equal("pro", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal("active", await TenantAsync<string>(tenant, "subscription_status"));
+        Assert.Equal(customer, await TenantAsync<string>(tenant, "stripe_customer_id"));
+        Assert.Equal(subscription, await TenantAsync<string>(tenant, "stripe_subscription_id"));
+        Assert.Equal(periodStart, await TenantAsync<DateTime>(tenant, "billing_period_start"));
+        Assert.Equal(periodEnd, await TenantAsync<DateTime>(tenant, "billing_period_end"));
+    }
+
+    [Fact]
+    public async Task Subscription_event_before_checkout_completed_links_the_customer_by_metadata()
+    {
+        var tenant = await NewTenantAsync();
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+
+        await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, subscription, EnterprisePrice, T0, T0.AddMonths(1)), T0));
+        await ApplyAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(tenant, customer, subscription), T0.AddSeconds(1)));
+
+        Assert.Equal("enterprise", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal(customer, await TenantAsync<string>(tenant, "stripe_customer_id"));
+    }
+
+    [Fact]
+    public async Task Duplicate_event_id_is_applied_once()
+    {
+        var tenant = await NewTenantAsync();
+        var customer = StripeEvents.NewId("cus");
+        await ApplyAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(tenant, customer, StripeEvents.NewId("sub")), T0));
+        await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET subscription_status = 'active' WHERE id = $1", tenant);
+        var failed = StripeEvents.Event("invoice.payment_failed", StripeEvents.Invoice(null, customer, "sub_x", status: "open"), T0.AddSeconds(1));
+
+        var outcomes = new[] { await ApplyAsync(failed), await ApplyAsync(failed), await ApplyAsync(failed) };
+
+        Assert.Equal(new string?[] { "applied", null, null }, outcomes);
+        Assert.Equal("past_due", await TenantAsync<string>(tenant, "subscription_status"));
+        Assert.Equal(1L, await Db.ScalarAsync<long>(_env.SharedDatabase,
+            "SELECT count(*) FROM webhook_events WHERE event_type = 'invoice.payment_failed' AND payload->'data'->'object'->>'customer' = $1", customer));
+    }
+
+    [Fact]
+    public async Task Redelivery_after_a_later_change_changes_nothing()
+    {
+        var tenant = await NewTenantAsync();
+        var customer = StripeEvents.NewId("cus");
+        await ApplyAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(tenant, customer, StripeEvents.NewId("sub")), T0));
+        var failed = StripeEvents.Event("invoice.payment_failed", StripeEvents.Invoice(null, customer, "sub_x", status: "open"), T0.AddSeconds(1));
+        await ApplyAsync(failed);
+        await ApplyAsync(StripeEvents.Event("invoice.paid", StripeEvents.Invoice(null, customer, "sub_x"), T0.AddSeconds(2)));
+
+        await ApplyAsync(failed);
+        await ApplyAsync(failed);
+
+        Assert.Equal("active", await TenantAsync<string>(tenant, "subscription_status"));
+    }
+
+    [Fact]
+    public async Task Concurrent_deliveries_of_one_event_apply_it_once()
+    {
+        var tenant = await NewTenantAsync();
+        var evt = StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(tenant, StripeEvents.NewId("cus"), StripeEvents.NewId("sub")), T0);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => ApplyAsync(evt))));
+
+        Assert.Single(outcomes, o => o == "applied");
+        Assert.Equal(7, outcomes.Count(o => o is null));
+    }
+
+    [Fact]
+    public async Task Older_subscription_update_after_a_newer_one_is_stale()
+    {
+        var tenant = await NewTenantAsync();
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        var newer = StripeEvents.Event("customer.subscription.updated",
+            StripeEvents.Subscription(tenant, customer, subscription, EnterprisePrice, T0, T0.AddMonths(1)), T0.AddMinutes(5));
+        var older = StripeEvents.Event("customer.subscription.updated",
+            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1), status: "past_due"), T0);
+
+        Assert.Equal("applied", await ApplyAsync(newer));
+        Assert.Equal("stale", await ApplyAsync(older));
+
+        Assert.Equal("enterprise", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal("active", await TenantAsync<string>(tenant, "subscription_status"));
+    }
+
+    [Fact]
+    public async Task Subscription_deleted_returns_the_tenant_to_free()
+    {
+        var tenant = await NewTenantAsync();
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1)), T0));
+
+        var outcome = await ApplyAsync(StripeEvents.Event("customer.subscription.deleted",
+            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1), status: "canceled"), T0.AddSeconds(10)));
+
+        Assert.Equal("applied", outcome);
+        Assert.Equal("free", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal("canceled", await TenantAsync<string>(tenant, "subscription_status"));
+        Assert.Null(await TenantAsync<string>(tenant, "stripe_subscription_id"));
+        var start = await TenantAsync<DateTime>(tenant, "billing_period_start");
+        Assert.Equal(1, start.Day);
+        Assert.Equal(TimeSpan.Zero, start.TimeOfDay);
+    }
+
+    [Fact]
+    public async Task Payment_failed_makes_the_subscription_past_due()
+    {
+        var tenant = await NewTenantAsync();
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1)), T0));
+
+        // No tenant metadata on the invoice: found by customer.
+        await ApplyAsync(StripeEvents.Event("invoice.payment_failed", StripeEvents.Invoice(null, customer, subscription, status: "open"), T0.AddSeconds(5)));
+
+        Assert.Equal("past_due", await TenantAsync<string>(tenant, "subscription_status"));
+        Assert.Equal("pro", await TenantAsync<string>(tenant, "plan_tier"));
+    }
+
+    [Fact]
+    public async Task Event_for_an_unknown_tenant_is_recorded_and_changes_nothing()
+    {
+        var evt = StripeEvents.Event("customer.subscription.updated",
+            StripeEvents.Subscription(Guid.NewGuid(), StripeEvents.NewId("cus"), StripeEvents.NewId("sub"), ProPrice, T0, T0.AddMonths(1)), T0);
+
+        Assert.Equal("ignored", await ApplyAsync(evt));
+        var id = System.Text.Json.JsonDocument.Parse(evt).RootElement.GetProperty("id").GetString()!;
+        Assert.Equal("ignored", await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id));
+        Assert.True(await Db.ScalarAsync<bool>(_env.SharedDatabase,
+            "SELECT payload->>'type' = 'customer.subscription.updated' FROM webhook_events WHERE stripe_event_id = $1", id));
+    }
+
+    [Fact]
+    public async Task Unknown_price_is_recorded_and_changes_nothing()
+    {
+        var tenant = await NewTenantAsync();
+        var outcome = await ApplyAsync(StripeEvents.Event("customer.subscription.updated",
+            StripeEvents.Subscription(tenant, StripeEvents.NewId("cus"), StripeEvents.NewId("sub"), "price_someone_elses", T0, T0.AddMonths(1)), T0));
+
+        Assert.Equal("ignored", outcome);
+        Assert.Equal("free", await TenantAsync<string>(tenant, "plan_tier"));
+    }
+
+    [Fact]
+    public async Task Event_of_an_older_api_version_takes_the_period_from_the_subscription()
+    {
+        var tenant = await NewTenantAsync();
+        var periodStart = new DateTimeOffset(2026, 10, 3, 0, 0, 0, TimeSpan.Zero);
+        var outcome = await ApplyAsync(StripeEvents.Event("customer.subscription.updated",
+            StripeEvents.OldSubscription(tenant, StripeEvents.NewId("cus"), StripeEvents.NewId("sub"), ProPrice, periodStart, periodStart.AddMonths(1)),
+            T0, apiVersion: StripeEvents.OldApiVersion));
+
+        Assert.Equal("applied", outcome);
+        Assert.Equal("pro", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal(periodStart, await TenantAsync<DateTime>(tenant, "billing_period_start"));
+    }
+
+    [Fact]
+    public async Task Event_types_we_do_not_handle_are_recorded_as_ignored()
+    {
+        var outcome = await ApplyAsync(StripeEvents.Event("customer.created", new System.Text.Json.Nodes.JsonObject { ["id"] = "cus_1", ["object"] = "customer" }, T0));
+        Assert.Equal("ignored", outcome);
+    }
+
+    [Fact]
+    public async Task Message_that_is_not_an_event_throws_so_the_queue_retries_it()
+    {
+        await Assert.ThrowsAnyAsync<Exception>(() => ApplyAsync("{\"hello\":\"world\"}"));
+        await Assert.ThrowsAnyAsync<Exception>(() => ApplyAsync("not json"));
+    }
+
+    [Fact]
+    public async Task Large_event_survives_the_queue_envelope()
+    {
+        var tenant = await NewTenantAsync();
+        var session = StripeEvents.CheckoutSession(tenant, StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        session["metadata"]!["padding"] = new string('p', 100_000);
+        var evt = StripeEvents.Event("checkout.session.completed", session, T0);
+        var message = StripeEventQueue.Encode(evt);
+
+        Assert.True(message.Length < 48 * 1024, $"encoded to {message.Length} chars");
+        Assert.Equal("applied", await ApplyAsync(message));
+    }
+}

@@ -1,0 +1,113 @@
+using Azure.Storage.Queues;
+using Billing.Core.Webhooks;
+using Billing.Tests.Infrastructure;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Billing.Tests.Webhooks;
+
+/// <summary>The whole pipeline through DevHost: HTTP in, Azurite queue, queue trigger, PostgreSQL.</summary>
+public sealed class WebhookPipelineTests : IAsyncLifetime
+{
+    private TestEnvironment _env = null!;
+    private TestHost _host = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _env = await TestEnvironment.GetAsync();
+        _host = await _env.HostAsync();
+        _client = _host.CreateClient();
+    }
+
+    public Task DisposeAsync()
+    {
+        _client.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private async Task<HttpResponseMessage> PostWebhookAsync(string body, string? signature)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/billing/webhooks") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (signature is not null) request.Headers.TryAddWithoutValidation("Stripe-Signature", signature);
+        return await _client.SendAsync(request);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var value = await probe();
+            if (done(value) || DateTime.UtcNow > deadline) return value;
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task Signed_webhook_changes_the_subscription_within_seconds()
+    {
+        var tenant = Guid.NewGuid();
+        var token = TestTokens.For(tenant);
+        await Api.JsonAsync(await _client.SendAsync(Api.Request(HttpMethod.Get, "/api/v1/billing/subscription", token)), HttpStatusCode.OK);
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        var start = DateTimeOffset.UtcNow.AddDays(-1);
+        var body = StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, subscription, "price_test_pro", start, start.AddMonths(1)), DateTimeOffset.UtcNow);
+
+        var response = await PostWebhookAsync(body, StripeSigner.Header(body, TestEnvironment.WebhookSecret, DateTimeOffset.UtcNow));
+        var ack = await Api.JsonAsync(response, HttpStatusCode.OK);
+        Assert.True(ack.GetProperty("received").GetBoolean());
+
+        var view = await EventuallyAsync(
+            async () => await Api.JsonAsync(await _client.SendAsync(Api.Request(HttpMethod.Get, "/api/v1/billing/subscription", token)), HttpStatusCode.OK),
+            v => v.GetProperty("plan_tier").GetString() == "pro", TimeSpan.FromSeconds(10));
+        Assert.Equal("pro", view.GetProperty("plan_tier").GetString());
+        Assert.Equal(customer, view.GetProperty("stripe_customer_id").GetString());
+    }
+
+    [Fact]
+    public async Task Unsigned_or_wrongly_signed_webhook_is_400()
+    {
+        var body = StripeEvents.Event("invoice.paid", StripeEvents.Invoice(null, "cus_x", "sub_x"), DateTimeOffset.UtcNow);
+        await Api.ProblemAsync(await PostWebhookAsync(body, null), HttpStatusCode.BadRequest, "invalid_signature");
+        await Api.ProblemAsync(await PostWebhookAsync(body, StripeSigner.Header(body, "whsec_wrong", DateTimeOffset.UtcNow)), HttpStatusCode.BadRequest, "invalid_signature");
+    }
+
+    [Fact]
+    public async Task Webhook_body_over_256_KiB_is_413()
+    {
+        var body = "{\"pad\":\"" + new string('x', 300 * 1024) + "\"}";
+        await Api.ProblemAsync(await PostWebhookAsync(body, StripeSigner.Header(body, TestEnvironment.WebhookSecret, DateTimeOffset.UtcNow)),
+            HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+    }
+
+    [Fact]
+    public async Task Message_that_fails_five_times_ends_in_the_poison_queue_and_the_tenant_is_unchanged()
+    {
+        // Tenant B's checkout names a customer that already belongs to tenant A: the unique index refuses
+        // it on every try, as a real data error would.
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        var month = Billing.Core.Usage.BillingPeriod.CalendarMonth(DateTimeOffset.UtcNow);
+        await Db.SeedTenantAsync(_env.SharedDatabase, a, "free", month.Start, month.End);
+        await Db.SeedTenantAsync(_env.SharedDatabase, b, "free", month.Start, month.End);
+        var customer = StripeEvents.NewId("cus");
+        await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET stripe_customer_id = $2 WHERE id = $1", a, customer);
+        var body = StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(b, customer, StripeEvents.NewId("sub")), DateTimeOffset.UtcNow);
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+
+        await Api.JsonAsync(await PostWebhookAsync(body, StripeSigner.Header(body, TestEnvironment.WebhookSecret, DateTimeOffset.UtcNow)), HttpStatusCode.OK);
+
+        var poison = new QueueClient(_host.StorageConnectionString, Queues.StripeEventsPoison, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var dead = await EventuallyAsync(async () =>
+        {
+            if (!await poison.ExistsAsync()) return false;
+            return (await poison.PeekMessagesAsync(32)).Value.Any(m => m.Body.ToString() == body);
+        }, found => found, TimeSpan.FromSeconds(30));
+
+        Assert.True(dead, "the message never reached stripe-events-poison");
+        Assert.Null(await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT stripe_customer_id FROM tenants WHERE id = $1", b));
+        Assert.Equal(0L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = $1", id));
+    }
+}
