@@ -1,5 +1,9 @@
 using Billing.Core.Data;
 using Billing.Core.Identity;
+using Billing.Core.Invoices;
+using IStripeClient = Stripe.IStripeClient;
+using StripeClient = Stripe.StripeClient;
+using SystemNetHttpClient = Stripe.SystemNetHttpClient;
 using Billing.Core.Stripe;
 using Billing.Core.Subscriptions;
 using Billing.Core.Tenants;
@@ -70,6 +74,18 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton<UsageService>();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<UsageRollover>();
+        services.AddSingleton<CheckoutService>();
+        services.AddSingleton<InvoiceHistory>();
+        services.AddSingleton<IStripeClient>(sp =>
+        {
+            var stripe = sp.GetRequiredService<IOptions<StripeOptions>>().Value;
+            var http = new HttpClient { Timeout = stripe.NetworkTimeout };
+            return new StripeClient(stripe.SecretKey, httpClient: new SystemNetHttpClient(http, maxNetworkRetries: 0),
+                apiBase: string.IsNullOrEmpty(stripe.ApiBase) ? null : stripe.ApiBase.TrimEnd('/'));
+        });
+        services.AddSingleton<IBillingProvider>(sp => sp.GetRequiredService<IOptions<StripeOptions>>().Value.IsDemo
+            ? ActivatorUtilities.CreateInstance<DemoBillingProvider>(sp)
+            : ActivatorUtilities.CreateInstance<StripeBillingProvider>(sp));
         services.AddSingleton<StripeEventQueue>();
         services.AddSingleton<WebhookReceiver>();
         services.AddScoped<StripeEventApplier>();

@@ -26,6 +26,9 @@ public sealed class StripeOptions
     [ConfigurationKeyName("DEMO_MODE")]
     public bool ForceDemoMode { get; set; }
 
+    /// <summary>How long one Stripe request may take before it counts as a timeout (and is retried).</summary>
+    public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     public bool IsDemo => ForceDemoMode || string.IsNullOrWhiteSpace(SecretKey);
 
     public IReadOnlyList<string> WebhookSecrets =>

@@ -3,6 +3,7 @@ using Billing.Core.Identity;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 using System.Text.Json;
 
 namespace Billing.Functions.Http;
@@ -39,16 +40,17 @@ public sealed class HttpEndpoint(TokenValidator tokens, ILogger<HttpEndpoint> lo
         }, request);
 
     /// <summary>The value of a header that may appear at most once; null when absent.</summary>
-    public static string? SingleHeader(HttpRequest request, string name)
+    public static string? SingleHeader(HttpRequest request, string name) => Single(request.Headers[name], name, "header");
+
+    /// <summary>The value of a query parameter that may appear at most once; null when absent.</summary>
+    public static string? SingleQuery(HttpRequest request, string name) => Single(request.Query[name], name, "query parameter");
+
+    private static string? Single(StringValues values, string name, string what) => values.Count switch
     {
-        var values = request.Headers[name];
-        return values.Count switch
-        {
-            0 => null,
-            1 => values[0],
-            _ => throw BillingException.Validation(name, "Send this header at most once."),
-        };
-    }
+        0 => null,
+        1 => values[0],
+        _ => throw BillingException.Validation(name, $"Send this {what} at most once."),
+    };
 
     /// <summary>Reads at most <see cref="MaxBodyBytes"/> of the body; beyond that the request is refused with 413.</summary>
     public static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken ct)

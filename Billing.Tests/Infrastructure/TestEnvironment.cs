@@ -86,7 +86,8 @@ public sealed class TestEnvironment
     };
 
     /// <summary>Billing.Core and Billing.Functions services without a host, on the real database.</summary>
-    public ServiceProvider CreateServices(IReadOnlyDictionary<string, string?>? overrides = null, TimeProvider? clock = null, string? database = null)
+    public ServiceProvider CreateServices(IReadOnlyDictionary<string, string?>? overrides = null, TimeProvider? clock = null, string? database = null,
+        Action<IServiceCollection>? configure = null)
     {
         var settings = Settings(database);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
@@ -95,6 +96,7 @@ public sealed class TestEnvironment
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         if (clock is not null) services.AddSingleton(clock);
         services.AddBilling(configuration);
+        configure?.Invoke(services);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 

@@ -9,29 +9,33 @@ using System.Text;
 namespace Billing.Tests.Webhooks;
 
 /// <summary>Stripe-Signature verification (DESIGN.md section 9, step 1) on a real Azurite queue.</summary>
-public sealed class WebhookSignatureTests : IAsyncLifetime
+public sealed class WebhookSignatureTests(WebhookSignatureTests.Receiving fixture) : IClassFixture<WebhookSignatureTests.Receiving>
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-    private readonly FakeTimeProvider _clock = new(Now);
-    private TestEnvironment _env = null!;
-    private ServiceProvider _services = null!;
-    private QueueClient _queue = null!;
-    private WebhookReceiver Receiver => _services.GetRequiredService<WebhookReceiver>();
+    private readonly QueueClient _queue = fixture.Queue;
+    private WebhookReceiver Receiver => fixture.Services.GetRequiredService<WebhookReceiver>();
 
-    public async Task InitializeAsync()
+    /// <summary>A receiver on a queue of its own, at a fixed time, accepting two secrets as during a rotation.</summary>
+    public sealed class Receiving : IAsyncLifetime
     {
-        _env = await TestEnvironment.GetAsync();
-        var storage = _env.CreateStorageAccount();
-        _services = _env.CreateServices(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = storage,
-            ["STRIPE_WEBHOOK_SECRET"] = $"{TestEnvironment.WebhookSecret}, {TestEnvironment.SecondWebhookSecret}",
-        }, _clock);
-        _queue = new QueueClient(storage, Queues.StripeEvents, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
-        await _queue.CreateIfNotExistsAsync();
-    }
+        public ServiceProvider Services { get; private set; } = null!;
+        public QueueClient Queue { get; private set; } = null!;
 
-    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
+        public async Task InitializeAsync()
+        {
+            var env = await TestEnvironment.GetAsync();
+            var storage = env.CreateStorageAccount();
+            Services = env.CreateServices(new Dictionary<string, string?>
+            {
+                ["AzureWebJobsStorage"] = storage,
+                ["STRIPE_WEBHOOK_SECRET"] = $"{TestEnvironment.WebhookSecret}, {TestEnvironment.SecondWebhookSecret}",
+            }, new FakeTimeProvider(Now));
+            Queue = new QueueClient(storage, Queues.StripeEvents, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+            await Queue.CreateIfNotExistsAsync();
+        }
+
+        public Task DisposeAsync() => Services.DisposeAsync().AsTask();
+    }
 
     private static string NewEvent() => StripeEvents.Event("invoice.paid", StripeEvents.Invoice(null, "cus_1", "sub_1"), Now);
 

@@ -1,0 +1,114 @@
+using Billing.Core.Errors;
+using Billing.Core.Subscriptions;
+using Billing.Core.Tenants;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Stripe;
+using System.Net;
+
+namespace Billing.Core.Stripe;
+
+/// <summary>
+/// The one place that talks to Stripe, through Stripe.net. Every create carries an idempotency key, and a
+/// transient failure (5xx, 429, timeout, refused connection) is retried a bounded number of times with
+/// backoff under the same key, so a retry can never create a second object. What Stripe says in an error
+/// goes to the log, never to the client.
+/// </summary>
+public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeOptions> options, TimeProvider clock, ILogger<StripeBillingProvider> logger) : IBillingProvider
+{
+    public const int MaxAttempts = 3;
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(10);
+
+    public bool IsDemo => false;
+
+    public Task<string> CreateCustomerAsync(Guid tenantId, CancellationToken ct) =>
+        CallAsync("create customer", $"customer-{tenantId}", async request =>
+            (await new CustomerService(stripe).CreateAsync(new CustomerCreateOptions
+            {
+                Description = $"LogiNexus tenant {tenantId}",
+                Metadata = new Dictionary<string, string> { ["tenant_id"] = tenantId.ToString() },
+            }, request, ct)).Id, ct);
+
+    public Task<CheckoutSessionCreated> CreateCheckoutSessionAsync(CheckoutSessionRequest request, CancellationToken ct) =>
+        CallAsync("create checkout session", $"checkout-{request.TenantId}-{Guid.NewGuid():N}", async requestOptions =>
+        {
+            var metadata = new Dictionary<string, string> { ["tenant_id"] = request.TenantId.ToString() };
+            var session = await new global::Stripe.Checkout.SessionService(stripe).CreateAsync(new global::Stripe.Checkout.SessionCreateOptions
+            {
+                Mode = "subscription",
+                Customer = request.CustomerId,
+                ClientReferenceId = request.TenantId.ToString(),
+                LineItems = [new() { Price = options.Value.PriceFor(request.Tier), Quantity = 1 }],
+                SubscriptionData = new() { Metadata = metadata },
+                Metadata = metadata,
+                SuccessUrl = request.SuccessUrl,
+                CancelUrl = request.CancelUrl,
+            }, requestOptions, ct);
+            return new CheckoutSessionCreated(session.Id, session.Url);
+        }, ct);
+
+    public Task<string> CreatePortalSessionAsync(string customerId, string returnUrl, CancellationToken ct) =>
+        CallAsync("create portal session", $"portal-{customerId}-{Guid.NewGuid():N}", async request =>
+            (await new global::Stripe.BillingPortal.SessionService(stripe).CreateAsync(new global::Stripe.BillingPortal.SessionCreateOptions
+            {
+                Customer = customerId,
+                ReturnUrl = returnUrl,
+            }, request, ct)).Url, ct);
+
+    public async Task<InvoicePage> ListInvoicesAsync(Tenant tenant, int limit, string? startingAfter, CancellationToken ct)
+    {
+        if (tenant.StripeCustomerId is null)
+            return new InvoicePage([], false);
+        var page = await CallAsync("list invoices", null, request => new InvoiceService(stripe).ListAsync(new InvoiceListOptions
+        {
+            Customer = tenant.StripeCustomerId,
+            Limit = limit,
+            StartingAfter = startingAfter,
+        }, request, ct), ct);
+        return new InvoicePage(page.Data.Select(i => new InvoiceSummary(
+            i.Id, i.Number, i.Status, i.AmountDue, i.AmountPaid, i.Currency,
+            ToUtc(i.Created), ToUtc(i.PeriodStart), ToUtc(i.PeriodEnd), i.HostedInvoiceUrl, i.InvoicePdf)).ToList(), page.HasMore);
+    }
+
+    private static DateTimeOffset ToUtc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private async Task<T> CallAsync<T>(string operation, string? idempotencyKey, Func<RequestOptions, Task<T>> call, CancellationToken ct)
+    {
+        var request = new RequestOptions { IdempotencyKey = idempotencyKey };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call(request);
+            }
+            catch (Exception e) when (IsTransient(e, ct) && attempt < MaxAttempts)
+            {
+                var backoff = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1) + Random.Shared.Next(0, 100));
+                logger.LogWarning(e, "Stripe {Operation} failed (try {Attempt} of {MaxAttempts}); retrying in {Backoff} ms",
+                    operation, attempt, MaxAttempts, (int)backoff.TotalMilliseconds);
+                await Task.Delay(backoff, clock, ct);
+            }
+            catch (Exception e) when (IsTransient(e, ct))
+            {
+                logger.LogError(e, "Stripe {Operation} failed {MaxAttempts} times; giving up", operation, MaxAttempts);
+                throw BillingException.Unavailable("stripe_unavailable", "The payment provider is unavailable. Try again shortly.", RetryAfter, e);
+            }
+            catch (StripeException e)
+            {
+                logger.LogError(e, "Stripe {Operation} was refused: {StatusCode} {StripeCode} {StripeMessage}",
+                    operation, (int)e.HttpStatusCode, e.StripeError?.Code, e.StripeError?.Message);
+                throw new BillingException(ErrorKind.UpstreamError, "stripe_error",
+                    "The payment provider refused the request. It has been logged.", inner: e);
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception e, CancellationToken ct) => e switch
+    {
+        StripeException s => (int)s.HttpStatusCode >= 500 || s.HttpStatusCode == HttpStatusCode.TooManyRequests || s.HttpStatusCode == 0
+                             || s.InnerException is HttpRequestException or TaskCanceledException,
+        HttpRequestException => true,
+        OperationCanceledException => !ct.IsCancellationRequested, // HttpClient's timeout, not our caller leaving
+        _ => false,
+    };
+}

@@ -1,0 +1,93 @@
+using Billing.Core.Plans;
+using Billing.Core.Stripe;
+using Billing.Core.Tenants;
+using Billing.Core.Webhooks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using System.Text.Json.Nodes;
+using EventTypes = Stripe.EventTypes;
+
+namespace Billing.Core.Subscriptions;
+
+/// <summary>
+/// Demo mode (DESIGN.md section 11): no Stripe calls. A checkout puts the two events Stripe would send onto
+/// the real queue, where the real applier consumes them, so demo mode exercises the same pipeline; ids start
+/// with <c>demo_</c>. The portal sends the user straight back; invoices are made up from the demo subscription.
+/// </summary>
+public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeOptions> options, TimeProvider clock, ILogger<DemoBillingProvider> logger) : IBillingProvider
+{
+    public bool IsDemo => true;
+
+    public Task<string> CreateCustomerAsync(Guid tenantId, CancellationToken ct) =>
+        Task.FromResult($"demo_cus_{tenantId:N}");
+
+    public async Task<CheckoutSessionCreated> CreateCheckoutSessionAsync(CheckoutSessionRequest request, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var sessionId = $"demo_cs_{Guid.NewGuid():N}";
+        var subscriptionId = $"demo_sub_{Guid.NewGuid():N}";
+        var metadata = () => new JsonObject { ["tenant_id"] = request.TenantId.ToString() };
+
+        var completed = new JsonObject
+        {
+            ["id"] = sessionId, ["object"] = "checkout.session", ["mode"] = "subscription", ["status"] = "complete",
+            ["client_reference_id"] = request.TenantId.ToString(), ["customer"] = request.CustomerId,
+            ["subscription"] = subscriptionId, ["metadata"] = metadata(),
+        };
+        var created = new JsonObject
+        {
+            ["id"] = subscriptionId, ["object"] = "subscription", ["customer"] = request.CustomerId, ["status"] = "active",
+            ["cancel_at_period_end"] = false, ["metadata"] = metadata(),
+            ["items"] = new JsonObject
+            {
+                ["object"] = "list",
+                ["data"] = new JsonArray(new JsonObject
+                {
+                    ["id"] = $"demo_si_{Guid.NewGuid():N}", ["object"] = "subscription_item", ["quantity"] = 1,
+                    ["price"] = new JsonObject { ["id"] = options.Value.PriceFor(request.Tier), ["object"] = "price" },
+                    ["current_period_start"] = now.ToUnixTimeSeconds(),
+                    ["current_period_end"] = now.AddMonths(1).ToUnixTimeSeconds(),
+                }),
+            },
+        };
+
+        await queue.SendAsync(Event(EventTypes.CheckoutSessionCompleted, completed, now), ct);
+        await queue.SendAsync(Event(EventTypes.CustomerSubscriptionCreated, created, now), ct);
+        logger.LogInformation("Demo checkout {SessionId} queued a {Tier} subscription for tenant {TenantId}",
+            sessionId, WireNames.Of(request.Tier), request.TenantId);
+        return new CheckoutSessionCreated(sessionId, request.SuccessUrl.Replace(CheckoutService.SessionIdPlaceholder, sessionId, StringComparison.Ordinal));
+    }
+
+    public Task<string> CreatePortalSessionAsync(string customerId, string returnUrl, CancellationToken ct) =>
+        Task.FromResult(returnUrl);
+
+    /// <summary>One paid invoice per month of the demo subscription, newest first, paged like Stripe.</summary>
+    public Task<InvoicePage> ListInvoicesAsync(Tenant tenant, int limit, string? startingAfter, CancellationToken ct)
+    {
+        if (tenant.StripeCustomerId is null || tenant.PlanTier == PlanTier.Free || tenant.BillingPeriodStart is not { } start)
+            return Task.FromResult(new InvoicePage([], false));
+
+        var plan = PlanCatalog.For(tenant.PlanTier);
+        var all = Enumerable.Range(0, 12)
+            .Select(i => start.AddMonths(-i))
+            .Where(periodStart => periodStart >= tenant.CreatedAt.AddMonths(-1))
+            .Select(periodStart => new InvoiceSummary(
+                $"in_demo_{tenant.Id:N}_{periodStart:yyyyMM}", $"DEMO-{periodStart:yyyyMM}", "paid", plan.PriceMonthly, plan.PriceMonthly,
+                plan.Currency, periodStart, periodStart, periodStart.AddMonths(1), null, null))
+            .ToList();
+        var after = startingAfter is null ? 0 : all.FindIndex(i => i.Id == startingAfter) + 1;
+        var page = all.Skip(after).Take(limit).ToList();
+        return Task.FromResult(new InvoicePage(page, after + page.Count < all.Count));
+    }
+
+    private static string Event(string type, JsonObject obj, DateTimeOffset now) => new JsonObject
+    {
+        ["id"] = $"demo_evt_{Guid.NewGuid():N}",
+        ["object"] = "event",
+        ["api_version"] = global::Stripe.StripeConfiguration.ApiVersion,
+        ["created"] = now.ToUnixTimeSeconds(),
+        ["livemode"] = false,
+        ["type"] = type,
+        ["data"] = new JsonObject { ["object"] = obj },
+    }.ToJsonString();
+}

@@ -1,0 +1,25 @@
+using Billing.Core.Identity;
+using Billing.Core.Subscriptions;
+using Billing.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Billing.Functions.Subscriptions;
+
+public sealed class CreatePortalSession(HttpEndpoint http, CheckoutService checkout)
+{
+    [Function(nameof(CreatePortalSession))]
+    public Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "portal")] HttpRequest request, CancellationToken ct)
+        => http.HandleAsync<PortalRequest, string>(request, Access.AdminOnly,
+            (caller, body, ct) => checkout.CreatePortalAsync(caller.TenantId, body.ReturnUrl, ct),
+            url => new PortalResponse(url), ct);
+}
+
+public sealed class PortalRequest
+{
+    public string? ReturnUrl { get; init; }
+}
+
+public sealed record PortalResponse(string PortalUrl);

@@ -1,0 +1,229 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+
+namespace Billing.Tests.Infrastructure;
+
+/// <summary>One request as the fake Stripe received it.</summary>
+public sealed record StripeRequest(string Method, string Path, IReadOnlyDictionary<string, string> Form, IReadOnlyDictionary<string, string> Query,
+    string? IdempotencyKey, string? Authorization, string? StripeVersion);
+
+/// <summary>
+/// A small Kestrel stand-in for api.stripe.com that Stripe.net really calls over HTTP. Like stripe-mock it
+/// checks what we send (auth, API version, required parameters) and answers with Stripe-shaped JSON for
+/// API 2026-10-28.endive; like Stripe it replays the first answer for a repeated idempotency key. Tests
+/// script faults per path: a status code, a delay longer than our timeout, or a dropped connection.
+/// </summary>
+public sealed class FakeStripe : IAsyncDisposable
+{
+    public const string ApiVersion = "2026-10-28.endive";
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<StripeRequest> _requests = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Fault>> _faults = new();
+    private readonly ConcurrentDictionary<string, (int Status, string Body)> _idempotent = new();
+    private readonly ConcurrentDictionary<string, List<JsonObject>> _invoices = new();
+    private int _sequence;
+
+    public abstract record Fault;
+    public sealed record Status(int Code, string ErrorType = "api_error", string Message = "Something went wrong on Stripe's end.") : Fault;
+    public sealed record Hang(TimeSpan For) : Fault;
+    public sealed record Drop : Fault;
+
+    private FakeStripe(WebApplication app) => _app = app;
+
+    public Uri BaseAddress { get; private set; } = null!;
+    public IReadOnlyList<StripeRequest> Requests => _requests.ToList();
+    public IEnumerable<StripeRequest> RequestsTo(string path) => _requests.Where(r => r.Path == path);
+
+    public static async Task<FakeStripe> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var fake = new FakeStripe(app);
+        app.Run(fake.HandleAsync);
+        await app.StartAsync();
+        fake.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        return fake;
+    }
+
+    /// <summary>The next <paramref name="times"/> requests to <paramref name="path"/> meet <paramref name="fault"/>.</summary>
+    public void FailNext(string path, Fault fault, int times = 1)
+    {
+        var queue = _faults.GetOrAdd(path, _ => new ConcurrentQueue<Fault>());
+        for (var i = 0; i < times; i++) queue.Enqueue(fault);
+    }
+
+    public void AddInvoices(string customerId, int count)
+    {
+        var list = _invoices.GetOrAdd(customerId, _ => []);
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < count; i++)
+        {
+            var created = now.AddMonths(-i);
+            list.Add(new JsonObject
+            {
+                ["id"] = $"in_fake{Interlocked.Increment(ref _sequence)}",
+                ["object"] = "invoice",
+                ["customer"] = customerId,
+                ["number"] = $"FAKE-{i + 1:0000}",
+                ["status"] = "paid",
+                ["amount_due"] = 9900,
+                ["amount_paid"] = 9900,
+                ["amount_remaining"] = 0,
+                ["currency"] = "usd",
+                ["created"] = created.ToUnixTimeSeconds(),
+                ["period_start"] = created.AddMonths(-1).ToUnixTimeSeconds(),
+                ["period_end"] = created.ToUnixTimeSeconds(),
+                ["hosted_invoice_url"] = $"https://invoice.stripe.com/i/fake_{i}",
+                ["invoice_pdf"] = $"https://pay.stripe.com/invoice/fake_{i}/pdf",
+                ["livemode"] = false,
+                ["parent"] = new JsonObject { ["type"] = "subscription_details", ["subscription_details"] = new JsonObject { ["subscription"] = "sub_fake" } },
+            });
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var form = request.HasFormContentType
+            ? (await request.ReadFormAsync()).ToDictionary(kv => kv.Key, kv => kv.Value.ToString())
+            : new Dictionary<string, string>();
+        var recorded = new StripeRequest(request.Method, request.Path.Value ?? "", form,
+            request.Query.ToDictionary(kv => kv.Key, kv => kv.Value.ToString()),
+            request.Headers["Idempotency-Key"].FirstOrDefault(), request.Headers.Authorization.FirstOrDefault(), request.Headers["Stripe-Version"].FirstOrDefault());
+        _requests.Enqueue(recorded);
+
+        if (_faults.TryGetValue(recorded.Path, out var faults) && faults.TryDequeue(out var fault))
+        {
+            switch (fault)
+            {
+                case Status s:
+                    await WriteAsync(context, s.Code, Error(s.ErrorType, s.Message));
+                    return;
+                case Hang h:
+                    await Task.Delay(h.For, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                    return;
+                case Drop:
+                    context.Abort();
+                    return;
+            }
+        }
+
+        if (recorded.Authorization is not { } auth || !auth.StartsWith("Bearer sk_test_", StringComparison.Ordinal))
+        {
+            await WriteAsync(context, 401, Error("invalid_request_error", "Invalid API Key provided."));
+            return;
+        }
+        if (recorded.StripeVersion != ApiVersion)
+        {
+            await WriteAsync(context, 400, Error("invalid_request_error", $"Unexpected Stripe-Version {recorded.StripeVersion}"));
+            return;
+        }
+
+        if (recorded.Method == "POST" && recorded.IdempotencyKey is { } key && _idempotent.TryGetValue($"{recorded.Path}|{key}", out var replay))
+        {
+            context.Response.Headers["Idempotent-Replayed"] = "true";
+            await WriteAsync(context, replay.Status, replay.Body);
+            return;
+        }
+
+        var (status, body) = Route(recorded);
+        if (recorded.Method == "POST" && recorded.IdempotencyKey is { } firstKey)
+            _idempotent.TryAdd($"{recorded.Path}|{firstKey}", (status, body));
+        await WriteAsync(context, status, body);
+    }
+
+    private (int, string) Route(StripeRequest r) => (r.Method, r.Path) switch
+    {
+        ("POST", "/v1/customers") => (200, new JsonObject
+        {
+            ["id"] = $"cus_fake{Interlocked.Increment(ref _sequence)}",
+            ["object"] = "customer",
+            ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["description"] = r.Form.GetValueOrDefault("description"),
+            ["metadata"] = Metadata(r.Form, "metadata"),
+            ["livemode"] = false,
+        }.ToJsonString()),
+
+        ("POST", "/v1/checkout/sessions") => Missing(r.Form, "mode", "customer", "line_items[0][price]", "success_url", "cancel_url") is { } missing
+            ? (400, Error("invalid_request_error", $"Missing required param: {missing}."))
+            : (200, new JsonObject
+            {
+                ["id"] = $"cs_test_fake{Interlocked.Increment(ref _sequence)}",
+                ["object"] = "checkout.session",
+                ["mode"] = r.Form["mode"],
+                ["customer"] = r.Form["customer"],
+                ["client_reference_id"] = r.Form.GetValueOrDefault("client_reference_id"),
+                ["success_url"] = r.Form["success_url"],
+                ["cancel_url"] = r.Form["cancel_url"],
+                ["metadata"] = Metadata(r.Form, "metadata"),
+                ["status"] = "open",
+                ["url"] = $"https://checkout.stripe.com/c/pay/cs_test_fake{_sequence}",
+                ["livemode"] = false,
+            }.ToJsonString()),
+
+        ("POST", "/v1/billing_portal/sessions") => Missing(r.Form, "customer") is { } missing
+            ? (400, Error("invalid_request_error", $"Missing required param: {missing}."))
+            : (200, new JsonObject
+            {
+                ["id"] = $"bps_fake{Interlocked.Increment(ref _sequence)}",
+                ["object"] = "billing_portal.session",
+                ["customer"] = r.Form["customer"],
+                ["return_url"] = r.Form.GetValueOrDefault("return_url"),
+                ["url"] = $"https://billing.stripe.com/p/session/test_fake{_sequence}",
+                ["livemode"] = false,
+            }.ToJsonString()),
+
+        ("GET", "/v1/invoices") => (200, InvoiceList(r.Query)),
+
+        _ => (404, Error("invalid_request_error", $"Unrecognized request URL ({r.Method}: {r.Path}).")),
+    };
+
+    private string InvoiceList(IReadOnlyDictionary<string, string> query)
+    {
+        var all = query.TryGetValue("customer", out var customer) && _invoices.TryGetValue(customer, out var list) ? list : [];
+        var limit = query.TryGetValue("limit", out var l) ? int.Parse(l) : 10;
+        var start = query.TryGetValue("starting_after", out var after) ? all.FindIndex(i => (string?)i["id"] == after) + 1 : 0;
+        var page = all.Skip(start).Take(limit).Select(i => (JsonNode)i.DeepClone()).ToArray();
+        return new JsonObject
+        {
+            ["object"] = "list",
+            ["url"] = "/v1/invoices",
+            ["has_more"] = start + page.Length < all.Count,
+            ["data"] = new JsonArray(page),
+        }.ToJsonString();
+    }
+
+    private static string? Missing(IReadOnlyDictionary<string, string> form, params string[] names) =>
+        names.FirstOrDefault(n => !form.TryGetValue(n, out var v) || string.IsNullOrEmpty(v));
+
+    private static JsonObject Metadata(IReadOnlyDictionary<string, string> form, string prefix)
+    {
+        var metadata = new JsonObject();
+        foreach (var (key, value) in form.Where(kv => kv.Key.StartsWith(prefix + "[", StringComparison.Ordinal)))
+            metadata[key[(prefix.Length + 1)..^1]] = value;
+        return metadata;
+    }
+
+    private static string Error(string type, string message) =>
+        new JsonObject { ["error"] = new JsonObject { ["type"] = type, ["message"] = message } }.ToJsonString();
+
+    private static Task WriteAsync(HttpContext context, int status, string body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.Headers["Request-Id"] = $"req_fake_{Guid.NewGuid():N}";
+        return context.Response.WriteAsync(body);
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}

@@ -1,0 +1,59 @@
+using Billing.Tests.Infrastructure;
+using System.Net;
+using System.Text.Json;
+
+namespace Billing.Tests.Subscriptions;
+
+/// <summary>Demo mode end to end: the real database and queue, and not one call to Stripe.</summary>
+public sealed class DemoModeTests(DemoFakeStripeHost fixture) : IClassFixture<DemoFakeStripeHost>, IDisposable
+{
+    private readonly FakeStripe _stripe = fixture.Stripe;
+    private readonly HttpClient _client = fixture.Host.CreateClient();
+
+    public void Dispose() => _client.Dispose();
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, string path, string token, string? body = null) =>
+        await Api.JsonAsync(await _client.SendAsync(Api.Request(method, $"/api/v1/billing/{path}", token, body)), HttpStatusCode.OK);
+
+    [Fact]
+    public async Task Demo_checkout_returns_the_success_url_and_subscribes_through_the_queue_without_calling_stripe()
+    {
+        var token = TestTokens.For(Guid.NewGuid());
+
+        var checkout = await SendAsync(HttpMethod.Post, "checkout", token, """{"plan_tier":"enterprise","success_url":"http://localhost:3000/welcome"}""");
+
+        var sessionId = checkout.GetProperty("session_id").GetString()!;
+        Assert.StartsWith("demo_cs_", sessionId);
+        Assert.Equal($"http://localhost:3000/welcome?session_id={sessionId}", checkout.GetProperty("checkout_url").GetString());
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        JsonElement subscription;
+        do
+        {
+            subscription = await SendAsync(HttpMethod.Get, "subscription", token);
+            if (subscription.GetProperty("plan_tier").GetString() == "enterprise") break;
+            await Task.Delay(50);
+        } while (DateTime.UtcNow < deadline);
+
+        Assert.Equal("enterprise", subscription.GetProperty("plan_tier").GetString());
+        Assert.True(subscription.GetProperty("demo_mode").GetBoolean());
+        Assert.StartsWith("demo_cus_", subscription.GetProperty("stripe_customer_id").GetString());
+
+        var portal = await SendAsync(HttpMethod.Post, "portal", token, """{"return_url":"http://localhost:3000/account"}""");
+        Assert.Equal("http://localhost:3000/account", portal.GetProperty("portal_url").GetString());
+
+        var invoices = await SendAsync(HttpMethod.Get, "invoices", token);
+        var invoice = Assert.Single(invoices.GetProperty("invoices").EnumerateArray());
+        Assert.Equal(49_900, invoice.GetProperty("amount_paid").GetInt64());
+
+        Assert.Empty(_stripe.Requests);
+    }
+
+    [Fact]
+    public async Task Demo_mode_does_not_enforce_limits()
+    {
+        var token = TestTokens.For(Guid.NewGuid());
+        var consumed = await SendAsync(HttpMethod.Post, "usage/escrows/consume", token, """{"quantity":50}""");
+        Assert.Equal(50, consumed.GetProperty("used").GetInt64());
+    }
+}

@@ -1,0 +1,56 @@
+using Billing.Core.Errors;
+using Billing.Core.Stripe;
+using Billing.Core.Subscriptions;
+using Billing.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using System.Net;
+
+namespace Billing.Tests.Subscriptions;
+
+/// <summary>Stripe that cannot be reached at all: refused connections and requests that never answer.</summary>
+public sealed class StripeOutageTests : IAsyncLifetime
+{
+    private TestEnvironment _env = null!;
+
+    public async Task InitializeAsync() => _env = await TestEnvironment.GetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    [Fact]
+    public async Task Refused_connection_is_503_stripe_unavailable_over_http()
+    {
+        var host = await _env.HostAsync(new Dictionary<string, string?> { ["STRIPE_API_BASE"] = $"http://127.0.0.1:{ClosedPort()}" });
+        using var client = host.CreateClient();
+
+        var response = await client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/checkout", TestTokens.For(Guid.NewGuid()), """{"plan_tier":"pro"}"""));
+
+        await Api.ProblemAsync(response, HttpStatusCode.ServiceUnavailable, "stripe_unavailable");
+        Assert.NotNull(response.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Timeouts_are_retried_a_bounded_number_of_times_then_unavailable()
+    {
+        await using var stripe = await FakeStripe.StartAsync();
+        stripe.FailNext("/v1/customers", new FakeStripe.Hang(TimeSpan.FromSeconds(10)), times: 5);
+        await using var services = _env.CreateServices(
+            new Dictionary<string, string?> { ["STRIPE_API_BASE"] = stripe.BaseAddress.ToString() },
+            configure: s => s.PostConfigure<StripeOptions>(o => o.NetworkTimeout = TimeSpan.FromMilliseconds(300)));
+        var checkout = services.GetRequiredService<CheckoutService>();
+
+        var error = await Assert.ThrowsAsync<BillingException>(() => checkout.CreateCheckoutAsync(Guid.NewGuid(), "pro", null, null, default));
+
+        Assert.Equal("stripe_unavailable", error.Code);
+        Assert.Equal(StripeBillingProvider.MaxAttempts, stripe.RequestsTo("/v1/customers").Count());
+        Assert.Single(stripe.RequestsTo("/v1/customers").Select(r => r.IdempotencyKey).Distinct());
+    }
+}
