@@ -36,4 +36,11 @@ export BILLING_TEST_AZURITE_ACCOUNTS="$ACCOUNTS"
 export BILLING_TEST_AZURITE_KEY="$AZURITE_ACCOUNT_KEY"
 
 log "Testing"
-dotnet test LogiNexus.Billing.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@"
+set +e
+dotnet test LogiNexus.Billing.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" | tee "$STATE/test.log"
+status=${PIPESTATUS[0]}
+set -e
+passed="$(grep -Eo '^\s+Passed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1)"
+failed="$(grep -Eo '^\s+Failed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1)"
+echo "${passed:-0} passed, ${failed:-0} failed"
+exit "$status"
