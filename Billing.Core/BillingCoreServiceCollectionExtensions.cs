@@ -59,12 +59,9 @@ public static class BillingCoreServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.CreateServiceClient());
 
-        services.AddSingleton(sp =>
-        {
-            var builder = new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString);
-            builder.UseLoggerFactory(sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>());
-            return builder.Build();
-        });
+        services.AddSingleton(sp => DatabaseOptions.CreateDataSource(
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString,
+            sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.AddDbContext<BillingDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
             .UseSnakeCaseNamingConvention());

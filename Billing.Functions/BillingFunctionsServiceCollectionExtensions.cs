@@ -1,6 +1,7 @@
 using Billing.Core;
 using Billing.Functions.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Billing.Functions;
@@ -12,6 +13,19 @@ public static class BillingFunctionsServiceCollectionExtensions
     {
         services.AddBillingCore(configuration);
         services.AddSingleton<HttpEndpoint>();
+        return services;
+    }
+
+    /// <summary>
+    /// Application Insights, on in Azure (where infra/ sets APPLICATIONINSIGHTS_CONNECTION_STRING) and off
+    /// locally. Logs keep their scopes (TenantId, StripeEventId) as custom dimensions.
+    /// </summary>
+    public static IServiceCollection AddBillingTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (string.IsNullOrEmpty(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
+            return services;
+        services.AddApplicationInsightsTelemetryWorkerService();
+        services.ConfigureFunctionsApplicationInsights();
         return services;
     }
 }

@@ -18,6 +18,8 @@ cleanup() {
 trap cleanup EXIT
 
 ensure_node_modules
+log "Checking infra/ offline (Bicep build + lint)"
+scripts/check-infra.sh
 log "Building"
 dotnet build LogiNexus.Billing.sln -c Release --nologo -v minimal
 start_postgres "$STATE/pgdata" "$PG_PORT"

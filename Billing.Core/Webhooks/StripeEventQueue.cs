@@ -17,8 +17,9 @@ public static class Queues
 }
 
 /// <summary>
-/// How to reach queue storage: <c>AzureWebJobsStorage</c> as a connection string (Azurite, or keys), or
-/// <c>AzureWebJobsStorage__queueServiceUri</c> with the app's managed identity, as the Functions host reads it.
+/// How to reach queue storage, read the way the Functions host reads it: <c>AzureWebJobsStorage</c> as a
+/// connection string (Azurite locally), or identity-based with <c>AzureWebJobsStorage__queueServiceUri</c> or
+/// <c>AzureWebJobsStorage__accountName</c> and the app's managed identity (Azure: no keys).
 /// </summary>
 public sealed class StorageOptions
 {
@@ -28,7 +29,9 @@ public sealed class StorageOptions
     public static void Bind(StorageOptions options, IConfiguration configuration)
     {
         options.ConnectionString = configuration["AzureWebJobsStorage"] ?? "";
-        options.QueueServiceUri = configuration["AzureWebJobsStorage:queueServiceUri"] ?? "";
+        var account = configuration["AzureWebJobsStorage:accountName"];
+        options.QueueServiceUri = configuration["AzureWebJobsStorage:queueServiceUri"]
+            ?? (string.IsNullOrEmpty(account) ? "" : $"https://{account}.queue.core.windows.net");
     }
 
     public bool IsValid => ConnectionString.Length > 0 || Uri.TryCreate(QueueServiceUri, UriKind.Absolute, out _);
@@ -75,6 +78,32 @@ public sealed class StripeEventQueue(QueueServiceClient service, ILogger<StripeE
             logger.LogError(e, "Could not enqueue a Stripe event on {Queue}", Queues.StripeEvents);
             throw BillingException.Unavailable("queue_unavailable", "The event queue is unavailable. Try again shortly.", RetryAfter, e);
         }
+    }
+
+    /// <summary>
+    /// Moves up to <paramref name="max"/> messages from <c>stripe-events-poison</c> back to <c>stripe-events</c>,
+    /// for an operator once the cause is fixed. Each is sent before it is deleted, so a crash in between
+    /// duplicates a message (harmless: applying is idempotent) rather than losing one.
+    /// </summary>
+    public async Task<int> ReplayPoisonAsync(int max, CancellationToken ct)
+    {
+        var poison = service.GetQueueClient(Queues.StripeEventsPoison);
+        if (!await poison.ExistsAsync(ct)) return 0;
+        await _queue.CreateIfNotExistsAsync(cancellationToken: ct);
+        var moved = 0;
+        while (moved < max)
+        {
+            var batch = (await poison.ReceiveMessagesAsync(Math.Min(32, max - moved), TimeSpan.FromMinutes(1), ct)).Value;
+            if (batch.Length == 0) break;
+            foreach (var message in batch)
+            {
+                await _queue.SendMessageAsync(message.Body.ToString(), ct);
+                await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
+                moved++;
+            }
+        }
+        logger.LogInformation("Replayed {Count} messages from {PoisonQueue} to {Queue}", moved, Queues.StripeEventsPoison, Queues.StripeEvents);
+        return moved;
     }
 
     public static string Encode(string eventJson)

@@ -26,6 +26,7 @@ public sealed class HttpEndpoint(TokenValidator tokens, ILogger<HttpEndpoint> lo
         RunAsync(async () =>
         {
             var caller = await AuthenticateAsync(request, access);
+            using var scope = logger.BeginScope(new Dictionary<string, object> { ["TenantId"] = caller.TenantId });
             return map(await handle(caller, ct));
         }, request);
 
@@ -35,6 +36,7 @@ public sealed class HttpEndpoint(TokenValidator tokens, ILogger<HttpEndpoint> lo
         RunAsync(async () =>
         {
             var caller = await AuthenticateAsync(request, access);
+            using var scope = logger.BeginScope(new Dictionary<string, object> { ["TenantId"] = caller.TenantId });
             var body = await ReadJsonAsync<TBody>(request, ct);
             return map(await handle(caller, body, ct));
         }, request);

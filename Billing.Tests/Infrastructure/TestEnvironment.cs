@@ -65,6 +65,14 @@ public sealed class TestEnvironment
         return ConnectionStringFor(name);
     }
 
+    /// <summary>A database with no schema at all, for tests of the migrations themselves.</summary>
+    public async Task<string> CreateEmptyDatabaseAsync()
+    {
+        var name = $"billing_{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}_empty";
+        await ExecuteAdminAsync($"CREATE DATABASE {name}");
+        return ConnectionStringFor(name);
+    }
+
     /// <summary>Settings every host and service provider in the tests starts from: enforcing, not demo.</summary>
     public Dictionary<string, string?> Settings(string? database = null) => new()
     {

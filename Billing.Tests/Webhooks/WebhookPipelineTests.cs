@@ -84,7 +84,7 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Message_that_fails_five_times_ends_in_the_poison_queue_and_the_tenant_is_unchanged()
+    public async Task Message_that_fails_five_times_ends_in_the_poison_queue_unapplied_and_replays_once_fixed()
     {
         // Tenant B's checkout names a customer that already belongs to tenant A: the unique index refuses
         // it on every try, as a real data error would.
@@ -109,5 +109,15 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
         Assert.True(dead, "the message never reached stripe-events-poison");
         Assert.Null(await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT stripe_customer_id FROM tenants WHERE id = $1", b));
         Assert.Equal(0L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = $1", id));
+
+        // The operator fixes the cause (the customer really belongs to B), then replays the poison queue.
+        await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET stripe_customer_id = NULL WHERE id = $1", a);
+        Assert.Equal(0, await Billing.DevHost.OperatorCommands.ReplayPoisonAsync(["replay-poison", "--settings", _host.SettingsPath]));
+
+        var applied = await EventuallyAsync(
+            () => Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id),
+            outcome => outcome is not null, TimeSpan.FromSeconds(15));
+        Assert.Equal("applied", applied);
+        Assert.Equal(customer, await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT stripe_customer_id FROM tenants WHERE id = $1", b));
     }
 }

@@ -1,0 +1,118 @@
+using Billing.Core;
+using Billing.Core.Webhooks;
+using Billing.Functions;
+using Billing.Tests.Infrastructure;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Billing.Tests.Infra;
+
+/// <summary>
+/// The Bicep template against the code: every setting the app reads is set in Azure, and the README's deploy
+/// commands name what the parameter files read. Reads infra/.build/main.json, which scripts/check-infra.sh
+/// (run by scripts/test.sh before the suite) compiles from infra/main.bicep.
+/// </summary>
+public sealed partial class InfrastructureTests
+{
+    private static readonly string CompiledTemplate = RepoPaths.Of("infra", ".build", "main.json");
+
+    /// <summary>Settings read through options ([ConfigurationKeyName]), the storage connection, and timer schedules (%NAME%).</summary>
+    private static IReadOnlySet<string> SettingsTheAppReads()
+    {
+        var fromOptions = typeof(BillingOptions).Assembly.GetTypes()
+            .SelectMany(t => t.GetProperties())
+            .Select(p => p.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name)
+            .OfType<string>();
+        var fromSchedules = typeof(BillingFunctionsServiceCollectionExtensions).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods())
+            .SelectMany(m => m.GetParameters())
+            .Select(p => p.GetCustomAttribute<TimerTriggerAttribute>()?.Schedule)
+            .OfType<string>()
+            .Where(s => s.StartsWith('%'))
+            .Select(s => s.Trim('%'));
+        return fromOptions.Concat(fromSchedules).Append("AzureWebJobsStorage").ToHashSet();
+    }
+
+    private static IReadOnlySet<string> SettingsTheTemplateSets()
+    {
+        Assert.True(File.Exists(CompiledTemplate), $"{CompiledTemplate} is missing: run scripts/check-infra.sh (scripts/test.sh does).");
+        var names = new HashSet<string>();
+        void Walk(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    if (o["appSettings"] is JsonArray settings)
+                        foreach (var s in settings) names.Add((string)s!["name"]!);
+                    foreach (var (_, child) in o) Walk(child);
+                    break;
+                case JsonArray a:
+                    foreach (var child in a) Walk(child);
+                    break;
+            }
+        }
+        Walk(JsonNode.Parse(File.ReadAllText(CompiledTemplate)));
+        return names;
+    }
+
+    [Fact]
+    public void Every_setting_the_app_reads_is_set_by_the_template()
+    {
+        var set = SettingsTheTemplateSets();
+        var missing = SettingsTheAppReads()
+            .Where(name => !set.Contains(name) && !set.Any(s => s.StartsWith(name + "__", StringComparison.Ordinal)))
+            .ToList();
+
+        Assert.True(missing.Count == 0, "Not set by infra/: " + string.Join(", ", missing));
+        Assert.Contains("AzureWebJobsStorage__accountName", set); // identity-based: no key anywhere
+        Assert.DoesNotContain("AzureWebJobsStorage", set);
+    }
+
+    [Fact]
+    public void No_setting_exists_only_in_local_settings()
+    {
+        using var sample = JsonDocument.Parse(File.ReadAllText(RepoPaths.Of("local.settings.sample.json")));
+        var reads = SettingsTheAppReads();
+        var local = sample.RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name)
+            .Where(n => n != "FUNCTIONS_WORKER_RUNTIME"); // Flex Consumption sets the runtime in functionAppConfig
+
+        var unknown = local.Where(n => !reads.Contains(n)).ToList();
+        Assert.True(unknown.Count == 0, "In local.settings.sample.json but never read: " + string.Join(", ", unknown));
+    }
+
+    [Fact]
+    public void Secrets_reach_the_app_only_as_key_vault_references()
+    {
+        var template = File.ReadAllText(RepoPaths.Of("infra", "modules", "functionapp.bicep"));
+        foreach (var secret in new[] { "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "AUTH_JWT_SIGNING_KEY" })
+            Assert.Matches($"name: '{secret}', value: '@Microsoft.KeyVault\\(SecretUri=", template);
+    }
+
+    [Fact]
+    public void Readme_deploy_commands_set_what_the_parameter_files_read()
+    {
+        var readme = File.ReadAllText(RepoPaths.Of("README.md"));
+        var deploy = readme[readme.IndexOf("## Deploy to Azure", StringComparison.Ordinal)..];
+        foreach (var file in Directory.GetFiles(RepoPaths.Of("infra", "env"), "*.bicepparam"))
+        {
+            Assert.Contains($"infra/env/{Path.GetFileName(file)}", deploy);
+            foreach (Match read in EnvironmentRead().Matches(File.ReadAllText(file)))
+                Assert.Contains($"export {read.Groups[1].Value}=", deploy);
+        }
+    }
+
+    [Fact]
+    public void Queue_names_in_the_template_are_the_ones_the_code_uses()
+    {
+        var storage = File.ReadAllText(RepoPaths.Of("infra", "modules", "storage.bicep"));
+        Assert.Contains($"name: '{Queues.StripeEvents}'", storage);
+        Assert.Contains($"name: '{Queues.StripeEventsPoison}'", storage);
+    }
+
+    [GeneratedRegex(@"readEnvironmentVariable\('([A-Z_]+)'")]
+    private static partial Regex EnvironmentRead();
+}

@@ -1,0 +1,19 @@
+using '../main.bicep'
+
+// Secrets come from the deploying shell's environment, never from this file.
+param environmentName = 'prod'
+param frontendBaseUrl = 'https://app.loginexus.example'
+param stripePricePro = readEnvironmentVariable('STRIPE_PRICE_PRO', '')
+param stripePriceEnterprise = readEnvironmentVariable('STRIPE_PRICE_ENTERPRISE', '')
+param jwtIssuer = 'loginexus'
+param jwtAudience = 'loginexus-billing'
+param jwtAuthority = readEnvironmentVariable('AUTH_JWT_AUTHORITY', '')
+param deployerObjectId = readEnvironmentVariable('DEPLOYER_OBJECT_ID', '')
+param deployerPrincipalName = readEnvironmentVariable('DEPLOYER_NAME', '')
+param deployerPrincipalType = 'Group'
+param postgresSkuName = 'Standard_D2ds_v5'
+param postgresSkuTier = 'GeneralPurpose'
+param maximumInstanceCount = 100
+param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY', '')
+param stripeWebhookSecret = readEnvironmentVariable('STRIPE_WEBHOOK_SECRET', '')
+param jwtSigningKey = readEnvironmentVariable('AUTH_JWT_SIGNING_KEY', '')

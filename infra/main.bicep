@@ -1,0 +1,153 @@
+// LogiNexus Billing on Azure: Function App (Flex Consumption, .NET 10 isolated), Storage (queues, by
+// identity), PostgreSQL Flexible Server (Entra auth only), Key Vault (Stripe and JWT secrets as Key Vault
+// references), Application Insights on Log Analytics. Deploy: see README "Deploy to Azure".
+targetScope = 'resourceGroup'
+
+@description('Azure region for every resource.')
+param location string = resourceGroup().location
+
+@description('Short environment name, part of every resource name: dev, prod, …')
+@maxLength(8)
+param environmentName string
+
+@description('Origin of the LogiNexus frontend: CORS origin and the only redirect origin.')
+param frontendBaseUrl string
+
+@description('Stripe price ids of the paid plans.')
+param stripePricePro string
+param stripePriceEnterprise string
+
+@description('Stripe API base URL; empty means Stripe itself.')
+param stripeApiBase string = ''
+
+@description('false turns limit enforcement off (usage is still counted).')
+param billingEnabled bool = true
+
+@description('true forces demo mode even with a Stripe key.')
+param demoMode bool = false
+
+@description('Expected iss / aud of LogiNexus tokens; optional OpenID authority for RS256 keys.')
+param jwtIssuer string
+param jwtAudience string
+param jwtAuthority string = ''
+
+@description('NCRONTAB (with seconds) of the usage rollover timer.')
+param rolloverSchedule string = '0 5 * * * *'
+
+@description('Entra principal that deploys and runs the migrations: the PostgreSQL Entra administrator. The app gets its own non-admin role with DML grants only (infra/grant-app.sql).')
+param deployerObjectId string
+param deployerPrincipalName string
+@allowed(['User', 'Group', 'ServicePrincipal'])
+param deployerPrincipalType string = 'User'
+
+@description('PostgreSQL compute.')
+param postgresSkuName string = 'Standard_B1ms'
+@allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
+param postgresSkuTier string = 'Burstable'
+
+@description('Upper bound of Flex Consumption instances.')
+param maximumInstanceCount int = 40
+
+@secure()
+@description('Stripe secret key; empty means demo mode.')
+param stripeSecretKey string
+
+@secure()
+@description('Stripe webhook signing secret(s), comma-separated during a rotation.')
+param stripeWebhookSecret string
+
+@secure()
+@description('HS256 key shared with the LogiNexus identity service.')
+param jwtSigningKey string
+
+var name = 'billing-${environmentName}'
+var suffix = uniqueString(resourceGroup().id, environmentName)
+var tags = { application: 'loginexus-billing', environment: environmentName }
+// Names are fixed here, before deployment, so What-If can predict every resource.
+var storageName = take('stbill${environmentName}${suffix}', 24)
+var vaultName = take('kv-bill-${environmentName}-${suffix}', 24)
+var postgresName = 'psql-${name}-${suffix}'
+var appName = 'func-${name}-${suffix}'
+var insightsName = 'appi-${name}'
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: { location: location, name: name, tags: tags }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: { location: location, name: storageName, tags: tags }
+}
+
+module vault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    location: location
+    name: vaultName
+    tags: tags
+    stripeSecretKey: stripeSecretKey
+    stripeWebhookSecret: stripeWebhookSecret
+    jwtSigningKey: jwtSigningKey
+  }
+}
+
+module postgres 'modules/postgres.bicep' = {
+  name: 'postgres'
+  params: {
+    location: location
+    name: postgresName
+    tags: tags
+    deployerObjectId: deployerObjectId
+    deployerPrincipalName: deployerPrincipalName
+    deployerPrincipalType: deployerPrincipalType
+    skuName: postgresSkuName
+    skuTier: postgresSkuTier
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  params: {
+    location: location
+    name: appName
+    tags: tags
+    storageAccountName: storage.outputs.name
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    stripeKeyUri: vault.outputs.stripeKeyUri
+    webhookKeyUri: vault.outputs.webhookKeyUri
+    signingKeyUri: vault.outputs.signingKeyUri
+    databaseHost: postgres.outputs.fqdn
+    databaseName: postgres.outputs.databaseName
+    frontendBaseUrl: frontendBaseUrl
+    stripePricePro: stripePricePro
+    stripePriceEnterprise: stripePriceEnterprise
+    stripeApiBase: stripeApiBase
+    billingEnabled: billingEnabled
+    demoMode: demoMode
+    jwtIssuer: jwtIssuer
+    jwtAudience: jwtAudience
+    jwtAuthority: jwtAuthority
+    rolloverSchedule: rolloverSchedule
+    maximumInstanceCount: maximumInstanceCount
+  }
+}
+
+module roles 'modules/roles.bicep' = {
+  name: 'roles'
+  params: {
+    principalId: functionApp.outputs.principalId
+    appName: appName
+    storageAccountName: storageName
+    keyVaultName: vaultName
+    appInsightsName: insightsName
+  }
+}
+
+output functionAppName string = functionApp.outputs.name
+output functionAppUrl string = 'https://${functionApp.outputs.defaultHostName}/api/v1/billing'
+output webhookUrl string = 'https://${functionApp.outputs.defaultHostName}/api/v1/billing/webhooks'
+output postgresHost string = postgres.outputs.fqdn
+output storageAccountName string = storage.outputs.name
+output keyVaultName string = vault.outputs.name

@@ -1,0 +1,108 @@
+@description('Azure region.')
+param location string
+
+@description('Function App name; also its managed identity\'s name, which is its PostgreSQL role.')
+param name string
+
+param tags object
+
+@description('Storage account used by the Functions host and for the stripe-events queues (reached by identity).')
+param storageAccountName string
+
+@description('Blob container URL that Flex Consumption deploys the app package from.')
+param deploymentContainerUrl string
+
+@description('Application Insights connection string.')
+param appInsightsConnectionString string
+
+@description('Key Vault secret URIs surfaced as Key Vault references.')
+param stripeKeyUri string
+param webhookKeyUri string
+param signingKeyUri string
+
+@description('PostgreSQL server FQDN and database.')
+param databaseHost string
+param databaseName string
+
+@description('Non-secret settings of DESIGN.md section 4.')
+param frontendBaseUrl string
+param stripePricePro string
+param stripePriceEnterprise string
+param stripeApiBase string
+param billingEnabled bool
+param demoMode bool
+param jwtIssuer string
+param jwtAudience string
+param jwtAuthority string
+param rolloverSchedule string
+
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan-${name}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { name: 'FC1', tier: 'FlexConsumption' }
+  properties: { reserved: true }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertMode: 'Optional'
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: { type: 'SystemAssignedIdentity' }
+        }
+      }
+      scaleAndConcurrency: { maximumInstanceCount: maximumInstanceCount, instanceMemoryMB: 2048 }
+      runtime: { name: 'dotnet-isolated', version: '10.0' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      cors: { allowedOrigins: [frontendBaseUrl], supportCredentials: false }
+      appSettings: [
+        // Identity-based host storage: no account keys anywhere.
+        { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
+        // No password: the app signs in to PostgreSQL with an Entra token for its managed identity.
+        { name: 'BILLING_DATABASE', value: 'Host=${databaseHost};Database=${databaseName};Username=${name};Ssl Mode=Require' }
+        { name: 'STRIPE_SECRET_KEY', value: '@Microsoft.KeyVault(SecretUri=${stripeKeyUri})' }
+        { name: 'STRIPE_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${webhookKeyUri})' }
+        { name: 'AUTH_JWT_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${signingKeyUri})' }
+        { name: 'STRIPE_PRICE_PRO', value: stripePricePro }
+        { name: 'STRIPE_PRICE_ENTERPRISE', value: stripePriceEnterprise }
+        { name: 'STRIPE_API_BASE', value: stripeApiBase }
+        { name: 'BILLING_ENABLED', value: string(billingEnabled) }
+        { name: 'DEMO_MODE', value: string(demoMode) }
+        { name: 'FRONTEND_BASE_URL', value: frontendBaseUrl }
+        { name: 'AUTH_JWT_ISSUER', value: jwtIssuer }
+        { name: 'AUTH_JWT_AUDIENCE', value: jwtAudience }
+        { name: 'AUTH_JWT_AUTHORITY', value: jwtAuthority }
+        { name: 'USAGE_ROLLOVER_SCHEDULE', value: rolloverSchedule }
+      ]
+    }
+  }
+}
+
+output name string = app.name
+
+output principalId string = app.identity.principalId
+output defaultHostName string = app.properties.defaultHostName

@@ -1,0 +1,73 @@
+@description('Azure region.')
+param location string
+
+@description('Server name.')
+param name string
+
+param tags object
+
+@description('The deploying principal: Entra administrator that runs the migrations.')
+param deployerObjectId string
+param deployerPrincipalName string
+
+@allowed(['User', 'Group', 'ServicePrincipal'])
+param deployerPrincipalType string
+
+@description('Compute SKU, e.g. Standard_B1ms (Burstable) or Standard_D2ds_v5 (GeneralPurpose).')
+param skuName string
+
+@allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
+param skuTier string
+
+resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
+  name: name
+  location: location
+  tags: tags
+  sku: { name: skuName, tier: skuTier }
+  properties: {
+    version: '16'
+    storage: { storageSizeGB: 32, autoGrow: 'Enabled' }
+    backup: { backupRetentionDays: 14, geoRedundantBackup: 'Disabled' }
+    highAvailability: { mode: 'Disabled' }
+    // Entra tokens only: no password exists that could leak.
+    authConfig: { activeDirectoryAuth: 'Enabled', passwordAuth: 'Disabled', tenantId: subscription().tenantId }
+    network: { publicNetworkAccess: 'Enabled' }
+  }
+}
+
+resource deployer 'Microsoft.DBforPostgreSQL/flexibleServers/administrators@2024-08-01' = {
+  parent: server
+  name: deployerObjectId
+  properties: {
+    principalName: deployerPrincipalName
+    principalType: deployerPrincipalType
+    tenantId: subscription().tenantId
+  }
+}
+
+resource billing 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2024-08-01' = {
+  parent: server
+  name: 'billing'
+  properties: { charset: 'UTF8', collation: 'en_US.utf8' }
+}
+
+@description('The 0.0.0.0 rule admits Azure services (the Flex Consumption app has no fixed outbound address); TLS and Entra auth still apply.')
+resource azureServices 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2024-08-01' = {
+  parent: server
+  name: 'AllowAzureServices'
+  properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' }
+}
+
+@description('TLS 1.2 at least, on the wire to the database too.')
+resource tls 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-01' = {
+  parent: server
+  name: 'ssl_min_protocol_version'
+  properties: { value: 'TLSv1.2', source: 'user-override' }
+}
+
+output name string = server.name
+output fqdn string = server.properties.fullyQualifiedDomainName
+output databaseName string = billing.name
+output deployerAdmin string = deployer.name
+output firewallRule string = azureServices.name
+output tlsSetting string = tls.name
