@@ -42,7 +42,7 @@ set +e
 dotnet test LogiNexus.Billing.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" | tee "$STATE/test.log"
 status=${PIPESTATUS[0]}
 set -e
-passed="$(grep -Eo '^\s+Passed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1)"
-failed="$(grep -Eo '^\s+Failed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1)"
+passed="$(grep -Eo '^\s+Passed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1 || true)"
+failed="$(grep -Eo '^\s+Failed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1 || true)"
 echo "${passed:-0} passed, ${failed:-0} failed"
 exit "$status"
