@@ -74,6 +74,10 @@ public static class DevHostApp
         builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
         options.ConfigureLogging?.Invoke(builder.Logging);
 
+        // DevHost-only: how long a message being worked on stays invisible (the Functions host renews its own lease).
+        if (int.TryParse(builder.Configuration["DEVHOST_QUEUE_LEASE_SECONDS"], out var leaseSeconds) && leaseSeconds > 0)
+            hostJson = hostJson with { Queues = hostJson.Queues with { LeaseTime = TimeSpan.FromSeconds(leaseSeconds) } };
+
         builder.Services.AddBilling(builder.Configuration);
         builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton(hostJson);

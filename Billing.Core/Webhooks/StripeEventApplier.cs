@@ -19,7 +19,7 @@ public sealed class StripeEventApplier(BillingDbContext db, IOptions<StripeOptio
     {
         var json = StripeEventQueue.Decode(message);
         var evt = StripeEventJson.Parse(json);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["StripeEventId"] = evt.Id, ["EventType"] = evt.Type });
+        using var scope = logger.BeginScope("StripeEventId:{StripeEventId} EventType:{EventType}", evt.Id, evt.Type);
         var now = clock.GetUtcNow();
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);

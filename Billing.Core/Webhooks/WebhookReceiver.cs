@@ -34,7 +34,7 @@ public sealed class WebhookReceiver(StripeEventQueue queue, IOptions<StripeOptio
         }
 
         var evt = Verify(json, signatureHeader);
-        using (logger.BeginScope(new Dictionary<string, object> { ["StripeEventId"] = evt.Id }))
+        using (logger.BeginScope("StripeEventId:{StripeEventId}", evt.Id))
         {
             await queue.SendAsync(json, ct);
             logger.LogInformation("Queued {EventType} {EventId}", evt.Type, evt.Id);

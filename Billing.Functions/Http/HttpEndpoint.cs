@@ -26,7 +26,7 @@ public sealed class HttpEndpoint(TokenValidator tokens, ILogger<HttpEndpoint> lo
         RunAsync(async () =>
         {
             var caller = await AuthenticateAsync(request, access);
-            using var scope = logger.BeginScope(new Dictionary<string, object> { ["TenantId"] = caller.TenantId });
+            using var scope = logger.BeginScope("TenantId:{TenantId}", caller.TenantId);
             return map(await handle(caller, ct));
         }, request);
 
@@ -36,7 +36,7 @@ public sealed class HttpEndpoint(TokenValidator tokens, ILogger<HttpEndpoint> lo
         RunAsync(async () =>
         {
             var caller = await AuthenticateAsync(request, access);
-            using var scope = logger.BeginScope(new Dictionary<string, object> { ["TenantId"] = caller.TenantId });
+            using var scope = logger.BeginScope("TenantId:{TenantId}", caller.TenantId);
             var body = await ReadJsonAsync<TBody>(request, ct);
             return map(await handle(caller, body, ct));
         }, request);

@@ -118,10 +118,19 @@ public sealed class TestEnvironment
     }
 
     /// <summary>A DevHost of the caller's own (not shared with other tests), on its own queue storage.</summary>
-    public Task<TestHost> StartHostAsync(Dictionary<string, string?> settings)
+    public Task<TestHost> StartHostAsync(Dictionary<string, string?> settings, TimeSpan? retryAfterFailure = null)
     {
-        settings["AzureWebJobsStorage"] = CreateStorageAccount();
-        return TestHost.StartAsync(settings);
+        if (settings["AzureWebJobsStorage"] == StorageConnectionString)
+            settings["AzureWebJobsStorage"] = CreateStorageAccount();
+        return TestHost.StartAsync(settings, retryAfterFailure);
+    }
+
+    /// <summary>Applies the migrations to a database (one a drill started itself).</summary>
+    public static async Task MigrateAsync(string connectionString)
+    {
+        var options = new DbContextOptionsBuilder<BillingDbContext>().UseNpgsql(connectionString).UseSnakeCaseNamingConvention().Options;
+        await using var db = new BillingDbContext(options);
+        await db.Database.MigrateAsync();
     }
 
     private static async Task<TestEnvironment> CreateAsync()

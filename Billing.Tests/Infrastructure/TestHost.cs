@@ -23,10 +23,9 @@ public sealed class TestHost
 
     public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
-    public static async Task<TestHost> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    /// <summary>A local.settings.json with these Values and the frontend as the CORS origin.</summary>
+    public static async Task<string> WriteSettingsAsync(IReadOnlyDictionary<string, string?> settings)
     {
-        // The settings reach DevHost the way a developer's do: through a local.settings.json file,
-        // which also carries the CORS origins that func start would honour.
         var path = Path.Combine(Path.GetTempPath(), $"billing-local-settings-{Guid.NewGuid():N}.json");
         var file = new
         {
@@ -35,17 +34,27 @@ public sealed class TestHost
             Host = new { CORS = TestEnvironment.FrontendOrigin, CORSCredentials = false },
         };
         await File.WriteAllTextAsync(path, System.Text.Json.JsonSerializer.Serialize(file));
+        return path;
+    }
+
+    public static async Task<TestHost> StartAsync(IReadOnlyDictionary<string, string?> settings, TimeSpan? retryAfterFailure = null)
+    {
+        // The settings reach DevHost the way a developer's do: through a local.settings.json file,
+        // which also carries the CORS origins that func start would honour.
+        var path = await WriteSettingsAsync(settings);
 
         var (app, address) = await DevHostApp.StartAsync(new DevHostOptions
         {
             SettingsPath = path,
             Urls = "http://127.0.0.1:0",
             ApplyMigrations = false,
-            ConfigureLogging = logging => logging.SetMinimumLevel(LogLevel.Warning),
+            // Quiet unless asked: drills make the hosts log expected failures at length.
+            ConfigureLogging = logging => logging.SetMinimumLevel(
+                Environment.GetEnvironmentVariable("BILLING_TEST_LOGS") is { Length: > 0 } ? LogLevel.Information : LogLevel.None),
             // Retries in milliseconds rather than seconds, so poison-queue tests finish quickly.
             ConfigureQueues = queues => queues with
             {
-                VisibilityTimeout = TimeSpan.FromMilliseconds(100),
+                VisibilityTimeout = retryAfterFailure ?? TimeSpan.FromMilliseconds(100),
                 MaxPollingInterval = TimeSpan.FromMilliseconds(250),
                 LeaseTime = TimeSpan.FromSeconds(5),
             },

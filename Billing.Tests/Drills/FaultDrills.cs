@@ -1,0 +1,185 @@
+using Azure.Storage.Queues;
+using Billing.Core.Webhooks;
+using Billing.Tests.Infrastructure;
+using Npgsql;
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Billing.Tests.Drills;
+
+/// <summary>
+/// Faults with real parts really stopped: PostgreSQL, Azurite, and the DevHost process itself. Each drill
+/// starts what it breaks, so the rest of the suite keeps running. Nothing may be lost, nothing applied twice.
+/// </summary>
+public sealed class FaultDrills : IAsyncLifetime
+{
+    private TestEnvironment _env = null!;
+
+    public async Task InitializeAsync() => _env = await TestEnvironment.GetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            T value;
+            try { value = await probe(); }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline) { await Task.Delay(100); continue; }
+            if (done(value) || DateTime.UtcNow > deadline) return value;
+            await Task.Delay(100);
+        }
+    }
+
+    private static (string Id, string Body) SubscriptionCreated(Guid tenant)
+    {
+        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var body = StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, StripeEvents.NewId("cus"), StripeEvents.NewId("sub"), "price_test_pro", start, start.AddMonths(1)), DateTimeOffset.UtcNow);
+        return (JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!, body);
+    }
+
+    private static Task<HttpResponseMessage> PostWebhookAsync(HttpClient client, string body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/billing/webhooks") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Stripe-Signature", StripeSigner.Header(body, TestEnvironment.WebhookSecret, DateTimeOffset.UtcNow));
+        return client.SendAsync(request);
+    }
+
+    private static async Task SeedTenantsAsync(string database, IEnumerable<Guid> tenants)
+    {
+        var month = Billing.Core.Usage.BillingPeriod.CalendarMonth(DateTimeOffset.UtcNow);
+        foreach (var tenant in tenants) await Db.SeedTenantAsync(database, tenant, "free", month.Start, month.End);
+    }
+
+    [Fact]
+    public async Task PostgreSQL_down_webhooks_still_answer_200_and_every_event_applies_once_when_it_is_back()
+    {
+        await using var postgres = await LocalService.PostgresAsync();
+        await TestEnvironment.MigrateAsync(postgres.PostgresConnectionString);
+        var tenants = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToList();
+        await SeedTenantsAsync(postgres.PostgresConnectionString, tenants);
+        // Failed tries wait 2 s, so five tries span the outage instead of dead-lettering during it.
+        var host = await _env.StartHostAsync(_env.Settings(postgres.PostgresConnectionString), retryAfterFailure: TimeSpan.FromSeconds(2));
+        using var client = host.CreateClient();
+        var events = tenants.Select(SubscriptionCreated).ToList();
+
+        await postgres.StopAsync();
+        var statuses = new List<HttpStatusCode>();
+        foreach (var (_, body) in events.Concat(events.Take(5))) // five are delivered twice, as Stripe may
+            statuses.Add((await PostWebhookAsync(client, body)).StatusCode);
+        await postgres.StartAsync();
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        var applied = await EventuallyAsync(
+            () => Db.ScalarAsync<long>(postgres.PostgresConnectionString, "SELECT count(*) FROM webhook_events WHERE outcome = 'applied'"),
+            n => n == events.Count, TimeSpan.FromSeconds(45));
+        Assert.Equal(events.Count, applied);
+        Assert.Equal((long)events.Count, await Db.ScalarAsync<long>(postgres.PostgresConnectionString, "SELECT count(*) FROM webhook_events"));
+        Assert.Equal((long)tenants.Count, await Db.ScalarAsync<long>(postgres.PostgresConnectionString, "SELECT count(*) FROM tenants WHERE plan_tier = 'pro'"));
+        var poison = new QueueClient(host.StorageConnectionString, Queues.StripeEventsPoison);
+        Assert.True(!await poison.ExistsAsync() || (await poison.PeekMessagesAsync(1)).Value.Length == 0, "an event was dead-lettered during the outage");
+        await host.App.StopAsync();
+    }
+
+    [Fact]
+    public async Task Azurite_down_webhooks_answer_503_and_nothing_is_half_done()
+    {
+        await using var azurite = await LocalService.AzuriteAsync();
+        var settings = _env.Settings();
+        settings["AzureWebJobsStorage"] = azurite.AzuriteConnectionString;
+        var host = await _env.StartHostAsync(settings);
+        using var client = host.CreateClient();
+        var tenant = Guid.NewGuid();
+        await SeedTenantsAsync(_env.SharedDatabase, [tenant]);
+        var (id, body) = SubscriptionCreated(tenant);
+
+        await azurite.StopAsync();
+        var refused = await PostWebhookAsync(client, body);
+        await Api.ProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "queue_unavailable");
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(0L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = $1", id));
+        Assert.Equal("free", await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT plan_tier FROM tenants WHERE id = $1", tenant));
+
+        await azurite.StartAsync();
+        // Stripe retries the delivery it saw fail; this time it lands, once.
+        await Api.JsonAsync(await PostWebhookAsync(client, body), HttpStatusCode.OK);
+        var outcome = await EventuallyAsync(
+            () => Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id),
+            o => o is not null, TimeSpan.FromSeconds(20));
+        Assert.Equal("applied", outcome);
+        Assert.Equal("pro", await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT plan_tier FROM tenants WHERE id = $1", tenant));
+        await host.App.StopAsync();
+    }
+
+    [Fact]
+    public async Task DevHost_killed_mid_apply_the_message_reappears_and_is_applied_exactly_once()
+    {
+        var tenant = Guid.NewGuid();
+        await SeedTenantsAsync(_env.SharedDatabase, [tenant]);
+        var settings = _env.Settings();
+        settings["AzureWebJobsStorage"] = _env.CreateStorageAccount();
+        settings["DEVHOST_QUEUE_LEASE_SECONDS"] = "3";
+        var settingsPath = await TestHost.WriteSettingsAsync(settings);
+        var (id, body) = SubscriptionCreated(tenant);
+
+        // Hold the tenant's row so the apply blocks inside its transaction: that is "mid-apply".
+        await using var blocker = new NpgsqlConnection(_env.SharedDatabase);
+        await blocker.OpenAsync();
+        await using var hold = await blocker.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", blocker, hold) { Parameters = { new() { Value = tenant } } })
+            await lockRow.ExecuteNonQueryAsync();
+
+        using var devHost = StartDevHostProcess(settingsPath);
+        try
+        {
+            var queue = new StripeEventQueue(new QueueServiceClient(settings["AzureWebJobsStorage"]!, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }),
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeEventQueue>.Instance);
+            await queue.SendAsync(body, default);
+
+            var waiting = await EventuallyAsync(() => Db.ScalarAsync<long>(_env.SharedDatabase,
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%' AND datname = current_database()"),
+                n => n > 0, TimeSpan.FromSeconds(30));
+            Assert.True(waiting > 0, "the DevHost process never started applying the event");
+        }
+        finally
+        {
+            devHost.Kill(entireProcessTree: true);
+            await devHost.WaitForExitAsync();
+        }
+        await hold.RollbackAsync();
+        Assert.Equal(0L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = $1", id));
+
+        // A new host takes the message once its lease runs out.
+        var successor = await _env.StartHostAsync(settings);
+        var outcome = await EventuallyAsync(
+            () => Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id),
+            o => o is not null, TimeSpan.FromSeconds(30));
+        Assert.Equal("applied", outcome);
+        Assert.Equal(1L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = $1", id));
+        Assert.Equal("pro", await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT plan_tier FROM tenants WHERE id = $1", tenant));
+        await successor.App.StopAsync();
+    }
+
+    private static Process StartDevHostProcess(string settingsPath)
+    {
+        var dll = new[] { "Release", "Debug" }
+            .Select(c => RepoPaths.Of("Billing.DevHost", "bin", c, "net10.0", "Billing.DevHost.dll"))
+            .First(File.Exists);
+        var start = new ProcessStartInfo("dotnet", [dll, "--settings", settingsPath])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" },
+        };
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}
