@@ -70,7 +70,8 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
         var plan = PlanCatalog.For(tenant.PlanTier);
         var all = Enumerable.Range(0, 12)
             .Select(i => start.AddMonths(-i))
-            .Where(periodStart => periodStart >= tenant.CreatedAt.AddMonths(-1))
+            // Periods that ended before the tenant existed never happened (Stripe periods are whole seconds).
+            .Where(periodStart => periodStart.AddMonths(1) > tenant.CreatedAt.AddSeconds(1))
             .Select(periodStart => new InvoiceSummary(
                 $"in_demo_{tenant.Id:N}_{periodStart:yyyyMM}", $"DEMO-{periodStart:yyyyMM}", "paid", plan.PriceMonthly, plan.PriceMonthly,
                 plan.Currency, periodStart, periodStart, periodStart.AddMonths(1), null, null))
