@@ -81,7 +81,8 @@ public static class DevHostApp
         builder.Services.AddBilling(builder.Configuration);
         builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton(hostJson);
-        if (options.RunBackgroundTriggers)
+        // DevHost-only: DEVHOST_BACKGROUND_TRIGGERS=false hosts HTTP only (the bench measures ingest without a consumer).
+        if (options.RunBackgroundTriggers && builder.Configuration["DEVHOST_BACKGROUND_TRIGGERS"] != "false")
             AddBackgroundTriggers(builder.Services, catalog, hostJson.Queues);
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
         {

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+
+namespace Billing.Bench;
+
+/// <summary>One measured run: how many operations, how long, and each operation's latency.</summary>
+internal sealed record Run(int Operations, TimeSpan Elapsed, double[] LatenciesMs, int Failures = 0)
+{
+    public double Throughput => Operations / Elapsed.TotalSeconds;
+    public double P50 => Percentile(0.50);
+    public double P99 => Percentile(0.99);
+
+    private double Percentile(double p)
+    {
+        if (LatenciesMs.Length == 0) return double.NaN;
+        var sorted = LatenciesMs.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+}
+
+internal static class Measure
+{
+    /// <summary>Closed loop: <paramref name="clients"/> workers each run <paramref name="operation"/> back to back until <paramref name="total"/> are done.</summary>
+    public static async Task<Run> ClosedLoopAsync(int clients, int total, Func<int, Task<bool>> operation)
+    {
+        var latencies = new double[total];
+        var next = -1;
+        var failures = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < total)
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (!await operation(client)) Interlocked.Increment(ref failures);
+                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        })));
+        return new Run(total, clock.Elapsed, latencies, failures);
+    }
+
+    /// <summary>
+    /// Open loop at a fixed rate: request i is due at i / rate, whatever happened to earlier ones, and its
+    /// latency counts from when it was due (no coordinated omission).
+    /// </summary>
+    public static async Task<Run> OpenLoopAsync(double ratePerSecond, int total, Func<Task<bool>> operation)
+    {
+        var latencies = new double[total];
+        var failures = 0;
+        var start = Stopwatch.GetTimestamp();
+        var tasks = new Task[total];
+        for (var i = 0; i < total; i++)
+        {
+            var due = start + (long)(i / ratePerSecond * Stopwatch.Frequency);
+            var wait = due - Stopwatch.GetTimestamp();
+            if (wait > Stopwatch.Frequency / 1000) await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+            else while (Stopwatch.GetTimestamp() < due) Thread.SpinWait(20);
+            var index = i;
+            tasks[i] = Task.Run(async () =>
+            {
+                if (!await operation()) Interlocked.Increment(ref failures);
+                latencies[index] = (Stopwatch.GetTimestamp() - due) * 1000.0 / Stopwatch.Frequency;
+            });
+        }
+        await Task.WhenAll(tasks);
+        return new Run(total, Stopwatch.GetElapsedTime(start), latencies, failures);
+    }
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}

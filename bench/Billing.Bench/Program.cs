@@ -1,0 +1,317 @@
+using Azure.Storage.Queues;
+using Billing.Bench;
+using Billing.Core.Data;
+using Billing.Core.Usage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+
+using Npgsql;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+// LogiNexus Billing benchmarks: each scenario runs its baseline in the same run, interleaved
+// (baseline, ours, baseline, ours, … 3 rounds) and reports medians and ratios. See bench/README.md.
+var quick = args.Contains("--quick");
+int Scale(int n) => quick ? Math.Max(100, n / 10) : n;
+const int Rounds = 3;
+
+var state = Directory.CreateTempSubdirectory("billing-bench-").FullName;
+if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(state, (UnixFileMode)0b111_101_101);
+var pgPort = Services.FreePort();
+var pgDir = Path.Combine(state, "pgdata");
+var processes = new List<Process>();
+var azurites = new List<string>();
+var results = new List<Dictionary<string, object>>();
+
+void Report(string scenario, string metric, double ours, double baseline, string unit, string target, bool? met, Dictionary<string, object>? extra = null)
+{
+    var ratio = baseline == 0 ? double.NaN : ours / baseline;
+    Console.WriteLine($"| {scenario,-24} | {metric,-22} | {ours,12:F1} | {baseline,12:F1} | {unit,-8} | {ratio,6:F2} | {target,-22} | {(met is null ? "" : met.Value ? "met" : "MISSED"),-6} |");
+    var row = new Dictionary<string, object> { ["scenario"] = scenario, ["metric"] = metric, ["ours"] = ours, ["baseline"] = baseline, ["unit"] = unit, ["ratio"] = ratio, ["target"] = target, ["met"] = met?.ToString() ?? "" };
+    foreach (var (k, v) in extra ?? []) row[k] = v;
+    results.Add(row);
+}
+
+try
+{
+    Console.Error.WriteLine($"Bench state in {state}; PostgreSQL with fsync and synchronous_commit on");
+    await Services.RunAsync($"start_postgres '{pgDir}' {pgPort} durable");
+    var database = $"Host=127.0.0.1;Port={pgPort};Database=billing;Username=postgres;Maximum Pool Size=100;No Reset On Close=true";
+    await using (var db = new BillingDbContext(new DbContextOptionsBuilder<BillingDbContext>().UseNpgsql(database).UseSnakeCaseNamingConvention().Options))
+        await db.Database.MigrateAsync();
+    await using var dataSource = NpgsqlDataSource.Create(database);
+
+    var signingKey = "bench-only-signing-key-0123456789-abcdefghijklmnop";
+    var webhookSecret = "whsec_bench_only_not_a_secret";
+    Dictionary<string, string> HostSettings(int azuritePort, bool triggers) => new()
+    {
+        ["BILLING_DATABASE"] = database,
+        ["AzureWebJobsStorage"] = Services.AzuriteConnectionString(azuritePort),
+        ["STRIPE_SECRET_KEY"] = "sk_test_bench_enforced_no_calls",
+        ["STRIPE_API_BASE"] = "http://127.0.0.1:9",
+        ["STRIPE_WEBHOOK_SECRET"] = webhookSecret,
+        ["STRIPE_PRICE_PRO"] = "price_bench_pro",
+        ["STRIPE_PRICE_ENTERPRISE"] = "price_bench_enterprise",
+        ["BILLING_ENABLED"] = "true",
+        ["DEMO_MODE"] = "false",
+        ["FRONTEND_BASE_URL"] = "http://localhost:3000",
+        ["AUTH_JWT_ISSUER"] = "bench",
+        ["AUTH_JWT_AUDIENCE"] = "billing-bench",
+        ["AUTH_JWT_SIGNING_KEY"] = signingKey,
+        ["AUTH_JWT_AUTHORITY"] = "",
+        ["USAGE_ROLLOVER_SCHEDULE"] = "0 0 0 1 1 *",
+        ["DEVHOST_BACKGROUND_TRIGGERS"] = triggers ? "true" : "false",
+    };
+
+    async Task<(Process Host, HttpClient Client, string AzuriteDir, int AzuritePort)> StartStackAsync(bool triggers)
+    {
+        var (azuritePort, azuriteDir) = await Services.StartAzuriteAsync(state);
+        azurites.Add(azuriteDir);
+        var port = Services.FreePort();
+        var host = Services.StartDevHost(HostSettings(azuritePort, triggers), port);
+        processes.Add(host);
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        await Services.WaitForHttpAsync(client, host);
+        return (host, client, azuriteDir, azuritePort);
+    }
+
+    async Task StopStackAsync((Process Host, HttpClient Client, string AzuriteDir, int AzuritePort) stack)
+    {
+        stack.Client.Dispose();
+        stack.Host.Kill(entireProcessTree: true);
+        await stack.Host.WaitForExitAsync();
+        await Services.StopAzuriteAsync(stack.AzuriteDir);
+    }
+
+    var now = DateTimeOffset.UtcNow;
+    var month = BillingPeriod.CalendarMonth(now);
+    async Task<Guid[]> SeedTenantsAsync(int count, string plan, bool withUsage)
+    {
+        var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "COPY tenants (id, plan_tier, subscription_status, cancel_at_period_end, billing_period_start, billing_period_end, created_at, updated_at) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var id in ids)
+            {
+                await writer.StartRowAsync();
+                await writer.WriteAsync(id); await writer.WriteAsync(plan); await writer.WriteAsync("active"); await writer.WriteAsync(false);
+                await writer.WriteAsync(month.Start); await writer.WriteAsync(month.End); await writer.WriteAsync(now); await writer.WriteAsync(now);
+            }
+            await writer.CompleteAsync();
+        }
+        if (withUsage)
+        {
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO usage_records (id, tenant_id, period_start, period_end, shipments_count, escrows_count, api_calls_count, created_at, updated_at)
+                SELECT gen_random_uuid(), id, $2, $3, 0, 0, 0, now(), now() FROM unnest($1::uuid[]) id
+                """, connection) { Parameters = { new() { Value = ids }, new() { Value = month.Start }, new() { Value = month.End } } };
+            await insert.ExecuteNonQueryAsync();
+        }
+        return ids;
+    }
+
+    string Token(Guid tenant) => BenchTokens.Mint(signingKey, "bench", "billing-bench", tenant);
+
+    async Task<bool> ConsumeHttpAsync(HttpClient client, string token, string resource)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/billing/usage/{resource}/consume") { Content = new StringContent("{\"quantity\":1}", Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await client.SendAsync(request);
+        return response.IsSuccessStatusCode;
+    }
+
+    // The bare path: the same conditional UPDATE, straight through Npgsql, no HTTP, JWT or JSON.
+    async Task<bool> ConsumeBareAsync(Guid tenant, long limit)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE usage_records SET shipments_count = shipments_count + $3, updated_at = now()
+             WHERE tenant_id = $1 AND period_start = $2 AND ($4 < 0 OR shipments_count + $3 <= $4)
+            RETURNING shipments_count
+            """);
+        command.Parameters.Add(new() { Value = tenant });
+        command.Parameters.Add(new() { Value = month.Start });
+        command.Parameters.Add(new() { Value = 1L });
+        command.Parameters.Add(new() { Value = limit });
+        return await command.ExecuteScalarAsync() is long;
+    }
+
+    Console.WriteLine($"| {"scenario",-24} | {"metric",-22} | {"ours",12} | {"baseline",12} | {"unit",-8} | {"ratio",6} | {"target",-22} | {"",-6} |");
+    Console.WriteLine($"|{new string('-', 26)}|{new string('-', 24)}|{new string('-', 14)}|{new string('-', 14)}|{new string('-', 10)}|{new string('-', 8)}|{new string('-', 24)}|{new string('-', 8)}|");
+
+    // 1-4: consume, on one DevHost process.
+    var stack = await StartStackAsync(triggers: false);
+    var tenants = await SeedTenantsAsync(32, "enterprise", withUsage: true);
+    var tokens = tenants.Select(Token).ToArray();
+    var saturationOps = Scale(12_000);
+    await Measure.ClosedLoopAsync(32, Scale(3_000), c => ConsumeHttpAsync(stack.Client, tokens[c], "shipments"));
+    await Measure.ClosedLoopAsync(32, Scale(3_000), c => ConsumeBareAsync(tenants[c], -1));
+    var bareRuns = new List<Run>();
+    var oursRuns = new List<Run>();
+    for (var round = 0; round < Rounds; round++)
+    {
+        bareRuns.Add(await Measure.ClosedLoopAsync(32, saturationOps, c => ConsumeBareAsync(tenants[c], -1)));
+        oursRuns.Add(await Measure.ClosedLoopAsync(32, saturationOps, c => ConsumeHttpAsync(stack.Client, tokens[c], "shipments")));
+    }
+    var bareMax = Measure.Median(bareRuns.Select(r => r.Throughput));
+    var oursMax = Measure.Median(oursRuns.Select(r => r.Throughput));
+    Report("consume saturation", "throughput", oursMax, bareMax, "ops/s", "ours >= 50% of bare", oursMax >= 0.5 * bareMax,
+        new() { ["failures"] = oursRuns.Sum(r => r.Failures) + bareRuns.Sum(r => r.Failures) });
+    Report("consume saturation", "p50", Measure.Median(oursRuns.Select(r => r.P50)), Measure.Median(bareRuns.Select(r => r.P50)), "ms", "", null);
+    Report("consume saturation", "p99", Measure.Median(oursRuns.Select(r => r.P99)), Measure.Median(bareRuns.Select(r => r.P99)), "ms", "", null);
+
+    var rate = 0.7 * bareMax;
+    var latencyOps = Scale(6_000);
+    var bareOpen = new List<Run>();
+    var oursOpen = new List<Run>();
+    var next = 0;
+    for (var round = 0; round < Rounds; round++)
+    {
+        bareOpen.Add(await Measure.OpenLoopAsync(rate, latencyOps, () => ConsumeBareAsync(tenants[Interlocked.Increment(ref next) % 32], -1)));
+        oursOpen.Add(await Measure.OpenLoopAsync(rate, latencyOps, () => { var i = Interlocked.Increment(ref next) % 32; return ConsumeHttpAsync(stack.Client, tokens[i], "shipments"); }));
+    }
+    var oursP99 = Measure.Median(oursOpen.Select(r => r.P99));
+    var bareP99 = Measure.Median(bareOpen.Select(r => r.P99));
+    Report($"consume open loop {rate:F0}/s", "p99", oursP99, bareP99, "ms", "ours <= 2x bare p99", oursP99 <= 2 * bareP99);
+    Report($"consume open loop {rate:F0}/s", "p50", Measure.Median(oursOpen.Select(r => r.P50)), Measure.Median(bareOpen.Select(r => r.P50)), "ms", "", null);
+
+    var hotOps = Scale(6_000);
+    var bareHot = new List<Run>();
+    var oursHot = new List<Run>();
+    for (var round = 0; round < Rounds; round++)
+    {
+        bareHot.Add(await Measure.ClosedLoopAsync(32, hotOps, _ => ConsumeBareAsync(tenants[0], -1)));
+        oursHot.Add(await Measure.ClosedLoopAsync(32, hotOps, _ => ConsumeHttpAsync(stack.Client, tokens[0], "shipments")));
+    }
+    var oursHotTput = Measure.Median(oursHot.Select(r => r.Throughput));
+    var bareHotTput = Measure.Median(bareHot.Select(r => r.Throughput));
+    Report("consume one hot tenant", "throughput", oursHotTput, bareHotTput, "ops/s", "ours >= 80% of bare", oursHotTput >= 0.8 * bareHotTput);
+
+    // Contention: 64 clients, 5000 attempts, limit 1000. Ours through HTTP (free plan: 1000 api_calls).
+    var contended = (await SeedTenantsAsync(1, "free", withUsage: true))[0];
+    var contendedToken = Token(contended);
+    var oursContention = await Measure.ClosedLoopAsync(64, 5_000, _ => ConsumeHttpAsync(stack.Client, contendedToken, "api_calls"));
+    var oursGranted = 5_000 - oursContention.Failures;
+    var naiveTenant = (await SeedTenantsAsync(1, "free", withUsage: true))[0];
+    var naive = await Measure.ClosedLoopAsync(64, 5_000, _ => NaiveConsume.TryAsync(dataSource, naiveTenant, month.Start, 1_000));
+    var naiveGranted = 5_000 - naive.Failures;
+    var oursStored = await Scalar<long>(dataSource, "SELECT api_calls_count FROM usage_records WHERE tenant_id = $1", contended);
+    var naiveStored = await Scalar<long>(dataSource, "SELECT shipments_count FROM usage_records WHERE tenant_id = $1", naiveTenant);
+    Report("contention 64 x 5000", "overshoot (granted-1000)", Math.Max(0, oursGranted - 1000), Math.Max(0, naiveGranted - 1000), "grants", "ours 0", oursGranted == 1000 && oursStored == 1000,
+        new() { ["ours_granted"] = oursGranted, ["ours_stored"] = oursStored, ["naive_granted"] = naiveGranted, ["naive_stored"] = naiveStored });
+
+    var consumePeak = Services.PeakWorkingSetBytes(stack.Host) / (1024.0 * 1024.0);
+    await StopStackAsync(stack);
+
+    // 5: webhook ingest, a fresh Azurite for every run (it slows down as a queue fills).
+    var ingestOps = Scale(8_000);
+    var events = Enumerable.Range(0, ingestOps).Select(BenchTokens.InvoicePaid).ToArray();
+    var bareIngest = new List<Run>();
+    var oursIngest = new List<Run>();
+    double ingestPeak = 0;
+    for (var round = 0; round < Rounds; round++)
+    {
+        var (rawPort, rawDir) = await Services.StartAzuriteAsync(state);
+        azurites.Add(rawDir);
+        var raw = new QueueClient(Services.AzuriteConnectionString(rawPort), "stripe-events", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        await raw.CreateIfNotExistsAsync();
+        await raw.SendMessageAsync("warm-up");
+        bareIngest.Add(await Measure.ClosedLoopAsync(16, ingestOps, async c => { await raw.SendMessageAsync(events[Random.Shared.Next(events.Length)]); return true; }));
+        await Services.StopAzuriteAsync(rawDir);
+
+        var ingest = await StartStackAsync(triggers: false);
+        var sent = -1;
+        async Task<bool> PostWebhook(HttpClient client)
+        {
+            var body = events[Interlocked.Increment(ref sent) % events.Length];
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/billing/webhooks") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.TryAddWithoutValidation("Stripe-Signature", BenchTokens.StripeSignature(body, webhookSecret));
+            using var response = await client.SendAsync(request);
+            return response.IsSuccessStatusCode;
+        }
+        await Measure.ClosedLoopAsync(16, Scale(500), _ => PostWebhook(ingest.Client));
+        oursIngest.Add(await Measure.ClosedLoopAsync(16, ingestOps, _ => PostWebhook(ingest.Client)));
+        ingestPeak = Math.Max(ingestPeak, Services.PeakWorkingSetBytes(ingest.Host) / (1024.0 * 1024.0));
+        await StopStackAsync(ingest);
+    }
+    var oursIngestTput = Measure.Median(oursIngest.Select(r => r.Throughput));
+    var bareIngestTput = Measure.Median(bareIngest.Select(r => r.Throughput));
+    Report("webhook ingest", "events/s", oursIngestTput, bareIngestTput, "ev/s", "ours >= 50% of raw", oursIngestTput >= 0.5 * bareIngestTput,
+        new() { ["failures"] = oursIngest.Sum(r => r.Failures) });
+
+    // 6: apply: events already queued, applied end to end by the queue trigger.
+    var applyCount = Scale(3_000);
+    var applyTenants = await SeedTenantsAsync(applyCount, "free", withUsage: false);
+    var (applyPort, applyDir) = await Services.StartAzuriteAsync(state);
+    azurites.Add(applyDir);
+    var applyQueue = new QueueClient(Services.AzuriteConnectionString(applyPort), "stripe-events", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+    await applyQueue.CreateIfNotExistsAsync();
+    await Task.WhenAll(Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
+    {
+        for (var i = w; i < applyCount; i += 16)
+            await applyQueue.SendMessageAsync(BenchTokens.SubscriptionUpdated(applyTenants[i], "price_bench_pro", now));
+    })));
+    var before = await Scalar<long>(dataSource, "SELECT count(*) FROM webhook_events");
+    var applyClock = Stopwatch.StartNew();
+    var applyHost = Services.StartDevHost(HostSettings(applyPort, triggers: true), Services.FreePort());
+    processes.Add(applyHost);
+    while (await Scalar<long>(dataSource, "SELECT count(*) FROM webhook_events") - before < applyCount && applyClock.Elapsed < TimeSpan.FromMinutes(5))
+        await Task.Delay(100);
+    var applied = await Scalar<long>(dataSource, "SELECT count(*) FROM webhook_events") - before;
+    var applyRate = applied / applyClock.Elapsed.TotalSeconds;
+    Report("apply (queue -> PG)", "events/s incl. start", applyRate, double.NaN, "ev/s", $"{applied}/{applyCount} applied", applied == applyCount);
+    applyHost.Kill(entireProcessTree: true);
+    await applyHost.WaitForExitAsync();
+
+    // 7: rollover of 100 000 ended periods: one timer run vs the bare statements.
+    var rolloverCount = Scale(100_000);
+    await using (var create = dataSource.CreateCommand("DROP DATABASE IF EXISTS bench_rollover")) await create.ExecuteNonQueryAsync();
+    await using (var create = dataSource.CreateCommand("CREATE DATABASE bench_rollover TEMPLATE billing")) await create.ExecuteNonQueryAsync();
+    var rolloverDb = new NpgsqlConnectionStringBuilder(database) { Database = "bench_rollover" }.ConnectionString;
+    await using var rolloverSource = NpgsqlDataSource.Create(rolloverDb);
+    var rollover = new UsageRollover(rolloverSource, TimeProvider.System, NullLogger<UsageRollover>.Instance);
+    var oursRollover = new List<double>();
+    var bareRollover = new List<double>();
+    for (var round = 0; round < Rounds; round++)
+    {
+        await RolloverFixture.SeedEndedAsync(rolloverSource, rolloverCount, now);
+        var clock = Stopwatch.StartNew();
+        await RolloverFixture.BareAsync(rolloverSource, now);
+        bareRollover.Add(clock.Elapsed.TotalMilliseconds);
+
+        await RolloverFixture.SeedEndedAsync(rolloverSource, rolloverCount, now);
+        clock.Restart();
+        var rolled = await rollover.RunAsync(default);
+        oursRollover.Add(clock.Elapsed.TotalMilliseconds);
+        if (rolled.TenantsRolled != rolloverCount) throw new InvalidOperationException($"Rolled {rolled.TenantsRolled} of {rolloverCount}.");
+    }
+    var oursRolloverMs = Measure.Median(oursRollover);
+    var bareRolloverMs = Measure.Median(bareRollover);
+    Report($"rollover {rolloverCount} tenants", "one run", oursRolloverMs, bareRolloverMs, "ms", "< 5 s and <= 2x bare", oursRolloverMs < 5_000 && oursRolloverMs <= 2 * bareRolloverMs);
+
+    Report("memory", "DevHost peak RSS", Math.Max(consumePeak, ingestPeak), double.NaN, "MiB", "consume and ingest load", null,
+        new() { ["consume_peak_mib"] = consumePeak, ["ingest_peak_mib"] = ingestPeak });
+
+    var outDir = Path.Combine(Services.Root, "bench", "results");
+    Directory.CreateDirectory(outDir);
+    var file = Path.Combine(outDir, $"bench-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+    await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { machine = new { Environment.ProcessorCount, os = Environment.OSVersion.ToString() }, quick, rounds = Rounds, results }, new JsonSerializerOptions { WriteIndented = true }));
+    Console.Error.WriteLine($"Wrote {file}");
+    return 0;
+}
+finally
+{
+    foreach (var process in processes.Where(p => !p.HasExited)) process.Kill(entireProcessTree: true);
+    foreach (var dir in azurites) await Services.StopAzuriteAsync(dir).ContinueWith(_ => { });
+    await Services.RunAsync($"stop_postgres '{pgDir}'").ContinueWith(_ => { });
+}
+
+static async Task<T> Scalar<T>(NpgsqlDataSource source, string sql, params object[] parameters)
+{
+    await using var command = source.CreateCommand(sql);
+    foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+    return (T)(await command.ExecuteScalarAsync())!;
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Billing.Bench;
+
+/// <summary>PostgreSQL, Azurite and DevHost processes for the bench, started with the repository's scripts/services.sh.</summary>
+internal static class Services
+{
+    public static string Root { get; } = FindRoot();
+    public const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public static async Task RunAsync(string command)
+    {
+        var start = new ProcessStartInfo("bash", ["-c", $"source '{Root}/scripts/services.sh' && {command}"]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{command}: {await stderr}");
+    }
+
+    public static string AzuriteConnectionString(int port) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
+
+    /// <summary>A fresh Azurite (empty queues) on a new port: Azurite slows down as a queue fills.</summary>
+    public static async Task<(int Port, string Dir)> StartAzuriteAsync(string stateDir)
+    {
+        var port = FreePort();
+        var dir = Path.Combine(stateDir, $"azurite-{port}");
+        await RunAsync($"start_azurite '{dir}' {port}");
+        return (port, dir);
+    }
+
+    public static Task StopAzuriteAsync(string dir) => RunAsync($"stop_azurite '{dir}'");
+
+    public static Process StartDevHost(IReadOnlyDictionary<string, string> settings, int port)
+    {
+        var dll = Path.Combine(Root, "Billing.DevHost", "bin", "Release", "net10.0", "Billing.DevHost.dll");
+        var start = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        foreach (var (key, value) in settings) start.Environment[key] = value;
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data?.Contains("fail:") == true) Console.Error.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    public static async Task WaitForHttpAsync(HttpClient client, Process process)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            if (process.HasExited) throw new InvalidOperationException("DevHost exited during start-up.");
+            try
+            {
+                using var response = await client.GetAsync("/api/v1/billing/plans");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("DevHost did not answer in 30 s.");
+    }
+
+    /// <summary>Peak resident set (VmHWM) of a process, from /proc.</summary>
+    public static long PeakWorkingSetBytes(Process process)
+    {
+        var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "LogiNexus.Billing.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Run the bench from inside the repository.");
+    }
+}
