@@ -10,11 +10,14 @@ namespace Billing.DevHost;
 /// </summary>
 internal static class FunctionInvoker
 {
+    // Building a constructor call by reflection is the slow part of activation: do it once per function class.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, ObjectFactory> Factories = new();
+
     public static async Task<object?> InvokeAsync(
         FunctionDescriptor function, IServiceProvider services, object? triggerValue,
         IReadOnlyDictionary<string, object?> namedValues, CancellationToken ct)
     {
-        var instance = function.Method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, function.Type);
+        var instance = function.Method.IsStatic ? null : Factories.GetOrAdd(function.Type, t => ActivatorUtilities.CreateFactory(t, []))(services, null);
         try
         {
             var args = function.Method.GetParameters().Select(p => Bind(function, p, triggerValue, namedValues, ct)).ToArray();

@@ -67,12 +67,41 @@ public sealed class UsageService(
         if (idempotencyKey is not null && !IsValidIdempotencyKey(idempotencyKey))
             throw BillingException.Validation("Idempotency-Key", $"Must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
 
+        if (idempotencyKey is null && await TryConsumeInPlaceAsync(tenantId, resource, quantity, ct) is { } done)
+            return done;
+
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         var request = new Consumption(tenant, resource, quantity, tenant.CurrentPeriod(clock.GetUtcNow()));
 
         return idempotencyKey is null
             ? await ConsumeOnceAsync(request, ct)
             : await ConsumeIdempotentlyAsync(request, idempotencyKey, ct);
+    }
+
+    /// <summary>
+    /// The common case in one round trip: the tenant exists, its stored period is in force and the period's
+    /// usage row exists. One statement reads the tenant's plan and period and runs the conditional UPDATE.
+    /// Returns null when any of those does not hold, and the caller takes the general path.
+    /// </summary>
+    private async Task<ConsumeResult?> TryConsumeInPlaceAsync(Guid tenantId, Resource resource, int quantity, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(InPlaceSql[(int)resource]);
+        cmd.Parameters.Add(new() { Value = tenantId });
+        cmd.Parameters.Add(new() { Value = (long)quantity });
+        cmd.Parameters.Add(new() { Value = clock.GetUtcNow() });
+        cmd.Parameters.Add(new() { Value = Enforced });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct) || reader.IsDBNull(2))
+            return null; // no tenant yet, an ended period, or no usage row for it yet
+
+        var tier = WireNames.TryParseTier(reader.GetString(0), out var t) ? t : throw new InvalidDataException($"Unknown plan tier '{reader.GetString(0)}'.");
+        var limit = PlanCatalog.For(tier).Limits.For(resource);
+        if (!reader.IsDBNull(1))
+        {
+            var usage = ResourceUsage.Of(reader.GetInt64(1), limit);
+            return new ConsumeResult(WireNames.Of(resource), usage.Used, usage.Limit, usage.Remaining);
+        }
+        throw Refusal(tenantId, tier, resource, quantity, limit, reader.GetInt64(2));
     }
 
     private async Task<ConsumeResult> ConsumeOnceAsync(Consumption request, CancellationToken ct)
@@ -172,17 +201,21 @@ public sealed class UsageService(
         cmd.Parameters.Add(new() { Value = request.Tenant.Id });
         cmd.Parameters.Add(new() { Value = request.Period.Start });
         var used = await cmd.ExecuteScalarAsync(ct) is long u ? u : 0;
+        return Refusal(request.Tenant.Id, request.Tenant.PlanTier, request.Resource, request.Quantity, request.Limit, used);
+    }
 
+    private BillingException Refusal(Guid tenantId, PlanTier tier, Resource resource, int quantity, long limit, long used)
+    {
         logger.LogInformation("Refused {Quantity} {Resource} for tenant {TenantId}: {Used} of {Limit} used",
-            request.Quantity, request.ResourceName, request.Tenant.Id, used, request.Limit);
+            quantity, WireNames.Of(resource), tenantId, used, limit);
         return new BillingException(ErrorKind.PlanLimitExceeded, "plan_limit_exceeded",
-            $"The {WireNames.Of(request.Tenant.PlanTier)} plan allows {request.Limit} {request.ResourceName} per period.",
+            $"The {WireNames.Of(tier)} plan allows {limit} {WireNames.Of(resource)} per period.",
             extensions: new Dictionary<string, object?>
             {
-                ["resource"] = request.ResourceName,
-                ["limit"] = request.Limit,
+                ["resource"] = WireNames.Of(resource),
+                ["limit"] = limit,
                 ["used"] = used,
-                ["plan_tier"] = WireNames.Of(request.Tenant.PlanTier),
+                ["plan_tier"] = WireNames.Of(tier),
             });
     }
 
@@ -212,6 +245,33 @@ public sealed class UsageService(
                SET {column} = u.{column} + $5, updated_at = $7
              WHERE $6 < 0 OR u.{column} + $5 <= $6
             RETURNING u.{column}
+            """;
+    }).ToArray();
+
+    // Plan limits as SQL, generated from PlanCatalog so the catalogue stays the one source.
+    private static string LimitSql(Resource resource) =>
+        "CASE plan_tier " + string.Concat(PlanCatalog.All.Select(p => $"WHEN '{WireNames.Of(p.Tier)}' THEN {p.Limits.For(resource)} ")) + "END";
+
+    // $1 tenant, $2 quantity, $3 now, $4 enforced. Returns plan_tier, the new count (null when not updated) and
+    // the count before (null when the period's row does not exist yet); no row when the tenant is missing or
+    // its stored period has ended. `before` only words a refusal: the UPDATE's WHERE is what decides.
+    private static readonly string[] InPlaceSql = Enum.GetValues<Resource>().Select(resource =>
+    {
+        var column = Column(resource);
+        return $"""
+            WITH p AS (
+                SELECT plan_tier, billing_period_start AS ps, {LimitSql(resource)} AS lim
+                  FROM tenants
+                 WHERE id = $1 AND billing_period_start < billing_period_end AND billing_period_end > $3
+            ), upd AS (
+                UPDATE usage_records u SET {column} = u.{column} + $2, updated_at = $3
+                  FROM p
+                 WHERE u.tenant_id = $1 AND u.period_start = p.ps AND (NOT $4 OR p.lim < 0 OR u.{column} + $2 <= p.lim)
+                RETURNING u.{column} AS used
+            )
+            SELECT p.plan_tier, (SELECT used FROM upd),
+                   (SELECT u.{column} FROM usage_records u WHERE u.tenant_id = $1 AND u.period_start = p.ps)
+              FROM p
             """;
     }).ToArray();
 

@@ -58,6 +58,8 @@ public sealed class LocalService : IAsyncDisposable
     {
         var script = RepoPaths.Of("scripts", "services.sh");
         var start = new ProcessStartInfo("bash", ["-c", $"source '{script}' && {command}"]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        // Azurite's own default account, as run.sh uses it: this also proves services.sh knows its key.
+        start.Environment.Remove("AZURITE_ACCOUNTS");
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         await process.StandardOutput.ReadToEndAsync();
