@@ -61,13 +61,20 @@ public sealed class HttpEndpoint(TokenValidator tokens, ILogger<HttpEndpoint> lo
             throw BillingException.TooLarge(MaxBodyBytes);
 
         using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
         {
-            if (buffer.Length + read > MaxBodyBytes)
-                throw BillingException.TooLarge(MaxBodyBytes);
-            buffer.Write(chunk, 0, read);
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                if (buffer.Length + read > MaxBodyBytes)
+                    throw BillingException.TooLarge(MaxBodyBytes);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
         }
         return buffer.ToArray();
     }

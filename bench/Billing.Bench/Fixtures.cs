@@ -90,16 +90,18 @@ internal static class RolloverFixture
         await using var connection = await source.OpenConnectionAsync();
         await using (var truncate = new NpgsqlCommand("TRUNCATE usage_records, usage_consumptions, tenants", connection)) await truncate.ExecuteNonQueryAsync();
         var start = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(-1).AddDays(-3);
-        await using var writer = await connection.BeginBinaryImportAsync(
-            "COPY tenants (id, plan_tier, subscription_status, cancel_at_period_end, billing_period_start, billing_period_end, created_at, updated_at) FROM STDIN (FORMAT BINARY)");
-        for (var i = 0; i < count; i++)
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "COPY tenants (id, plan_tier, subscription_status, cancel_at_period_end, billing_period_start, billing_period_end, created_at, updated_at) FROM STDIN (FORMAT BINARY)"))
         {
-            var s = start.AddHours(-(i % 600));
-            await writer.StartRowAsync();
-            await writer.WriteAsync(Guid.NewGuid()); await writer.WriteAsync("free"); await writer.WriteAsync("active"); await writer.WriteAsync(false);
-            await writer.WriteAsync(s); await writer.WriteAsync(s.AddMonths(1)); await writer.WriteAsync(now); await writer.WriteAsync(now);
+            for (var i = 0; i < count; i++)
+            {
+                var s = start.AddHours(-(i % 600));
+                await writer.StartRowAsync();
+                await writer.WriteAsync(Guid.NewGuid()); await writer.WriteAsync("free"); await writer.WriteAsync("active"); await writer.WriteAsync(false);
+                await writer.WriteAsync(s); await writer.WriteAsync(s.AddMonths(1)); await writer.WriteAsync(now); await writer.WriteAsync(now);
+            }
+            await writer.CompleteAsync();
         }
-        await writer.CompleteAsync();
         await using var analyze = new NpgsqlCommand("VACUUM ANALYZE tenants", connection);
         await analyze.ExecuteNonQueryAsync();
     }

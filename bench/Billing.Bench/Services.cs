@@ -74,6 +74,15 @@ internal static class Services
         throw new TimeoutException("DevHost did not answer in 30 s.");
     }
 
+    /// <summary>CPU time (user + system) a process has used so far, from /proc (clock ticks of 10 ms).</summary>
+    public static TimeSpan CpuTime(Process process)
+    {
+        var stat = File.ReadAllText($"/proc/{process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11]) + long.Parse(fields[12]); // utime, stime (fields 14 and 15 of the line)
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+
     /// <summary>Peak resident set (VmHWM) of a process, from /proc.</summary>
     public static long PeakWorkingSetBytes(Process process)
     {
