@@ -149,6 +149,19 @@ try
     var saturationOps = Scale(12_000);
     await Measure.ClosedLoopAsync(32, Scale(3_000), c => ConsumeHttpAsync(stack.Client, tokens[c], "shipments"));
     await Measure.ClosedLoopAsync(32, Scale(3_000), c => ConsumeBareAsync(tenants[c], -1));
+    if (args.Contains("--trace"))
+    {
+        // Where the time goes: a CPU-sampling trace of DevHost under the saturation load (needs dotnet-trace on PATH).
+        var tracePath = Path.Combine(Services.Root, "bench", "results", $"devhost-{DateTime.UtcNow:HHmmss}.nettrace");
+        Directory.CreateDirectory(Path.GetDirectoryName(tracePath)!);
+        using var trace = Process.Start(new ProcessStartInfo("dotnet-trace", ["collect", "-p", stack.Host.Id.ToString(), "--profile", "dotnet-sampled-thread-time", "--duration", "00:00:00:08", "-o", tracePath]) { RedirectStandardOutput = true })!;
+        var stop = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < stop) await Measure.ClosedLoopAsync(32, 2_000, c => ConsumeHttpAsync(stack.Client, tokens[c], "shipments"));
+        await trace.WaitForExitAsync();
+        Console.Error.WriteLine($"Trace: {tracePath}");
+        return 0;
+    }
+
     var bareRuns = new List<Run>();
     var oursRuns = new List<Run>();
     var hostCpuPerOp = new List<double>();

@@ -50,6 +50,7 @@ internal static class Services
         foreach (var (key, value) in settings) start.Environment[key] = value;
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        if (Environment.GetEnvironmentVariable("BENCH_DEVHOST_GC") is { Length: > 0 } gc) start.Environment["DOTNET_gcServer"] = gc;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { if (e.Data?.Contains("fail:") == true) Console.Error.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine(e.Data); };
