@@ -42,18 +42,23 @@ internal sealed record HostJson(string RoutePrefix, QueueSettings Queues)
         var extensions = root?["extensions"];
         var prefix = extensions?["http"]?["routePrefix"]?.GetValue<string>() ?? "api";
         var queues = extensions?["queues"];
+        // The app's queue clients (Billing.Core) always speak base64, as the Functions host does by default.
+        var encoding = queues?["messageEncoding"]?.GetValue<string>() ?? "base64";
+        if (!string.Equals(encoding, "base64", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"host.json queues.messageEncoding is '{encoding}'; Billing sends base64 messages, so it must be base64.");
         return new HostJson(prefix.Trim('/'), new QueueSettings(
             BatchSize: queues?["batchSize"]?.GetValue<int>() ?? 16,
-            NewBatchThreshold: queues?["newBatchThreshold"]?.GetValue<int>() ?? 8,
             MaxDequeueCount: queues?["maxDequeueCount"]?.GetValue<int>() ?? 5,
             VisibilityTimeout: TimeSpan.Parse(queues?["visibilityTimeout"]?.GetValue<string>() ?? "00:00:00", System.Globalization.CultureInfo.InvariantCulture),
-            MaxPollingInterval: TimeSpan.Parse(queues?["maxPollingInterval"]?.GetValue<string>() ?? "00:01:00", System.Globalization.CultureInfo.InvariantCulture),
-            Base64Encoding: !string.Equals(queues?["messageEncoding"]?.GetValue<string>(), "none", StringComparison.OrdinalIgnoreCase)));
+            MaxPollingInterval: TimeSpan.Parse(queues?["maxPollingInterval"]?.GetValue<string>() ?? "00:01:00", System.Globalization.CultureInfo.InvariantCulture)));
     }
 }
 
-/// <summary>host.json's <c>queues</c> section, plus how long a message being worked on stays invisible.</summary>
-public sealed record QueueSettings(int BatchSize, int NewBatchThreshold, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval, bool Base64Encoding)
+/// <summary>
+/// host.json's <c>queues</c> section, plus how long a message being worked on stays invisible. DevHost takes a
+/// batch, runs it to the end, then polls again; it does not implement <c>newBatchThreshold</c>'s overlap.
+/// </summary>
+public sealed record QueueSettings(int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval)
 {
     public TimeSpan LeaseTime { get; init; } = TimeSpan.FromSeconds(30);
 }
