@@ -21,19 +21,6 @@ public sealed class FaultDrills : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            T value;
-            try { value = await probe(); }
-            catch (NpgsqlException) when (DateTime.UtcNow < deadline) { await Task.Delay(100); continue; }
-            if (done(value) || DateTime.UtcNow > deadline) return value;
-            await Task.Delay(100);
-        }
-    }
-
     private static (string Id, string Body) SubscriptionCreated(Guid tenant)
     {
         var start = DateTimeOffset.UtcNow.AddMinutes(-1);
@@ -51,8 +38,7 @@ public sealed class FaultDrills : IAsyncLifetime
 
     private static async Task SeedTenantsAsync(string database, IEnumerable<Guid> tenants)
     {
-        var month = Billing.Core.Usage.BillingPeriod.CalendarMonth(DateTimeOffset.UtcNow);
-        foreach (var tenant in tenants) await Db.SeedTenantAsync(database, tenant, "free", month.Start, month.End);
+        foreach (var tenant in tenants) await Db.SeedTenantThisMonthAsync(database, tenant, "free");
     }
 
     [Fact]
@@ -74,7 +60,7 @@ public sealed class FaultDrills : IAsyncLifetime
         await postgres.StartAsync();
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
-        var applied = await EventuallyAsync(
+        var applied = await Eventually.ValueAsync(
             () => Db.ScalarAsync<long>(postgres.PostgresConnectionString, "SELECT count(*) FROM webhook_events WHERE outcome = 'applied'"),
             n => n == events.Count, TimeSpan.FromSeconds(45));
         Assert.Equal(events.Count, applied);
@@ -107,7 +93,7 @@ public sealed class FaultDrills : IAsyncLifetime
         await azurite.StartAsync();
         // Stripe retries the delivery it saw fail; this time it lands, once.
         await Api.JsonAsync(await PostWebhookAsync(client, body), HttpStatusCode.OK);
-        var outcome = await EventuallyAsync(
+        var outcome = await Eventually.ValueAsync(
             () => Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id),
             o => o is not null, TimeSpan.FromSeconds(20));
         Assert.Equal("applied", outcome);
@@ -140,7 +126,7 @@ public sealed class FaultDrills : IAsyncLifetime
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeEventQueue>.Instance);
             await queue.SendAsync(body, default);
 
-            var waiting = await EventuallyAsync(() => Db.ScalarAsync<long>(_env.SharedDatabase,
+            var waiting = await Eventually.ValueAsync(() => Db.ScalarAsync<long>(_env.SharedDatabase,
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%' AND datname = current_database()"),
                 n => n > 0, TimeSpan.FromSeconds(30));
             Assert.True(waiting > 0, "the DevHost process never started applying the event");
@@ -155,7 +141,7 @@ public sealed class FaultDrills : IAsyncLifetime
 
         // A new host takes the message once its lease runs out.
         var successor = await _env.StartHostAsync(settings);
-        var outcome = await EventuallyAsync(
+        var outcome = await Eventually.ValueAsync(
             () => Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id),
             o => o is not null, TimeSpan.FromSeconds(30));
         Assert.Equal("applied", outcome);

@@ -14,17 +14,6 @@ public sealed class DevHostTests : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> probe, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await probe())
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(50);
-        }
-        return true;
-    }
-
     private static Task SeedEndedTenantAsync(string database, Guid tenant) =>
         Db.SeedTenantAsync(database, tenant, "free", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero));
 
@@ -45,7 +34,7 @@ public sealed class DevHostTests : IAsyncLifetime
         using var response = await client.PostAsync("/admin/functions/RolloverUsagePeriods", new StringContent("""{"input":""}"""));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.True(await EventuallyAsync(() => RolledAsync(database, tenant), TimeSpan.FromSeconds(10)));
+        Assert.True(await Eventually.TrueAsync(() => RolledAsync(database, tenant), TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
@@ -59,7 +48,7 @@ public sealed class DevHostTests : IAsyncLifetime
 
         await _env.StartHostAsync(settings);
 
-        Assert.True(await EventuallyAsync(() => RolledAsync(database, tenant), TimeSpan.FromSeconds(10)));
+        Assert.True(await Eventually.TrueAsync(() => RolledAsync(database, tenant), TimeSpan.FromSeconds(10)));
     }
 
     [Fact]

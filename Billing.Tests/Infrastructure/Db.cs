@@ -24,6 +24,13 @@ public static class Db
         return value is null or DBNull ? default : (T)value;
     }
 
+    /// <summary>Creates a tenant row with the given plan, on this calendar month.</summary>
+    public static Task SeedTenantThisMonthAsync(string connectionString, Guid tenantId, string planTier)
+    {
+        var month = Billing.Core.Usage.BillingPeriod.CalendarMonth(DateTimeOffset.UtcNow);
+        return SeedTenantAsync(connectionString, tenantId, planTier, month.Start, month.End);
+    }
+
     /// <summary>Creates a tenant row with the given plan and stored period.</summary>
     public static Task SeedTenantAsync(string connectionString, Guid tenantId, string planTier, DateTimeOffset periodStart, DateTimeOffset periodEnd) =>
         ExecuteAsync(connectionString,

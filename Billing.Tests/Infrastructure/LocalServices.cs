@@ -33,11 +33,7 @@ public sealed class LocalService : IAsyncDisposable
         var directory = Path.Combine(Path.GetTempPath(), $"billing-drill-{kind}-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(directory);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var service = new LocalService(kind, directory, port);
+        var service = new LocalService(kind, directory, Ports.Free());
         await service.StartAsync();
         return service;
     }

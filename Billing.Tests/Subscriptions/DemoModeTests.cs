@@ -26,14 +26,8 @@ public sealed class DemoModeTests(DemoFakeStripeHost fixture) : IClassFixture<De
         Assert.StartsWith("demo_cs_", sessionId);
         Assert.Equal($"http://localhost:3000/welcome?session_id={sessionId}", checkout.GetProperty("checkout_url").GetString());
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        JsonElement subscription;
-        do
-        {
-            subscription = await SendAsync(HttpMethod.Get, "subscription", token);
-            if (subscription.GetProperty("plan_tier").GetString() == "enterprise") break;
-            await Task.Delay(50);
-        } while (DateTime.UtcNow < deadline);
+        var subscription = await Eventually.ValueAsync(() => SendAsync(HttpMethod.Get, "subscription", token),
+            s => s.GetProperty("plan_tier").GetString() == "enterprise", TimeSpan.FromSeconds(10));
 
         Assert.Equal("enterprise", subscription.GetProperty("plan_tier").GetString());
         Assert.True(subscription.GetProperty("demo_mode").GetBoolean());

@@ -22,8 +22,7 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
     private async Task<Guid> TenantWithCustomerAsync(string customerId, string tier = "free", string status = "active")
     {
         var tenant = Guid.NewGuid();
-        var month = Billing.Core.Usage.BillingPeriod.CalendarMonth(DateTimeOffset.UtcNow);
-        await Db.SeedTenantAsync(_env.SharedDatabase, tenant, tier, month.Start, month.End);
+        await Db.SeedTenantThisMonthAsync(_env.SharedDatabase, tenant, tier);
         await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET stripe_customer_id = $2, subscription_status = $3 WHERE id = $1", tenant, customerId, status);
         return tenant;
     }

@@ -16,19 +16,10 @@ public sealed class StripeOutageTests : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private static int ClosedPort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
     [Fact]
     public async Task Refused_connection_is_503_stripe_unavailable_over_http()
     {
-        var host = await _env.HostAsync(new Dictionary<string, string?> { ["STRIPE_API_BASE"] = $"http://127.0.0.1:{ClosedPort()}" });
+        var host = await _env.HostAsync(new Dictionary<string, string?> { ["STRIPE_API_BASE"] = $"http://127.0.0.1:{Ports.Free()}" });
         using var client = host.CreateClient();
 
         var response = await client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/checkout", TestTokens.For(Guid.NewGuid()), """{"plan_tier":"pro"}"""));
@@ -51,10 +42,9 @@ public sealed class StripeOutageTests : IAsyncLifetime
 
         Assert.Equal("stripe_unavailable", error.Code);
         // The fake records a request once it has read the body, which under load can trail the client's timeout.
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (stripe.RequestsTo("/v1/customers").Count() < StripeBillingProvider.MaxAttempts && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
-        Assert.Equal(StripeBillingProvider.MaxAttempts, stripe.RequestsTo("/v1/customers").Count());
+        var attempts = await Eventually.ValueAsync(() => Task.FromResult(stripe.RequestsTo("/v1/customers").Count()),
+            n => n >= StripeBillingProvider.MaxAttempts, TimeSpan.FromSeconds(5));
+        Assert.Equal(StripeBillingProvider.MaxAttempts, attempts);
         Assert.Single(stripe.RequestsTo("/v1/customers").Select(r => r.IdempotencyKey).Distinct());
     }
 }

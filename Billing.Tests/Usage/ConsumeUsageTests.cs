@@ -184,8 +184,7 @@ public sealed class ConsumeUsageTests : IAsyncLifetime
     public async Task Unlimited_plan_never_refuses_and_reports_no_remaining()
     {
         var tenant = Guid.NewGuid();
-        var month = BillingPeriod.CalendarMonth(DateTimeOffset.UtcNow);
-        await Db.SeedTenantAsync(_env.SharedDatabase, tenant, "enterprise", month.Start, month.End);
+        await Db.SeedTenantThisMonthAsync(_env.SharedDatabase, tenant, "enterprise");
 
         var result = await Usage.ConsumeAsync(tenant, "escrows", 1000, null, default);
 

@@ -30,9 +30,7 @@ public sealed class StripeEventApplierTests : IAsyncLifetime
     private async Task<Guid> NewTenantAsync()
     {
         var tenant = Guid.NewGuid();
-        var now = DateTimeOffset.UtcNow;
-        await Db.SeedTenantAsync(_env.SharedDatabase, tenant, "free", new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero),
-            new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1));
+        await Db.SeedTenantThisMonthAsync(_env.SharedDatabase, tenant, "free");
         return tenant;
     }
 

@@ -34,17 +34,6 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
         return await _client.SendAsync(request);
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            var value = await probe();
-            if (done(value) || DateTime.UtcNow > deadline) return value;
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task Signed_webhook_changes_the_subscription_within_seconds()
     {
@@ -60,7 +49,7 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
         var ack = await Api.JsonAsync(response, HttpStatusCode.OK);
         Assert.True(ack.GetProperty("received").GetBoolean());
 
-        var view = await EventuallyAsync(
+        var view = await Eventually.ValueAsync(
             async () => await Api.JsonAsync(await _client.SendAsync(Api.Request(HttpMethod.Get, "/api/v1/billing/subscription", token)), HttpStatusCode.OK),
             v => v.GetProperty("plan_tier").GetString() == "pro", TimeSpan.FromSeconds(10));
         Assert.Equal("pro", view.GetProperty("plan_tier").GetString());
@@ -89,9 +78,8 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
         // Tenant B's checkout names a customer that already belongs to tenant A: the unique index refuses
         // it on every try, as a real data error would.
         var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
-        var month = Billing.Core.Usage.BillingPeriod.CalendarMonth(DateTimeOffset.UtcNow);
-        await Db.SeedTenantAsync(_env.SharedDatabase, a, "free", month.Start, month.End);
-        await Db.SeedTenantAsync(_env.SharedDatabase, b, "free", month.Start, month.End);
+        await Db.SeedTenantThisMonthAsync(_env.SharedDatabase, a, "free");
+        await Db.SeedTenantThisMonthAsync(_env.SharedDatabase, b, "free");
         var customer = StripeEvents.NewId("cus");
         await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET stripe_customer_id = $2 WHERE id = $1", a, customer);
         var body = StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(b, customer, StripeEvents.NewId("sub")), DateTimeOffset.UtcNow);
@@ -100,7 +88,7 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
         await Api.JsonAsync(await PostWebhookAsync(body, StripeSigner.Header(body, TestEnvironment.WebhookSecret, DateTimeOffset.UtcNow)), HttpStatusCode.OK);
 
         var poison = new QueueClient(_host.StorageConnectionString, Queues.StripeEventsPoison, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
-        var dead = await EventuallyAsync(async () =>
+        var dead = await Eventually.ValueAsync(async () =>
         {
             if (!await poison.ExistsAsync()) return false;
             return (await poison.PeekMessagesAsync(32)).Value.Any(m => m.Body.ToString() == body);
@@ -114,7 +102,7 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
         await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET stripe_customer_id = NULL WHERE id = $1", a);
         Assert.Equal(0, await Billing.DevHost.OperatorCommands.ReplayPoisonAsync(["replay-poison", "--settings", _host.SettingsPath]));
 
-        var applied = await EventuallyAsync(
+        var applied = await Eventually.ValueAsync(
             () => Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id),
             outcome => outcome is not null, TimeSpan.FromSeconds(15));
         Assert.Equal("applied", applied);
