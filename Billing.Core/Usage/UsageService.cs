@@ -21,8 +21,9 @@ public sealed record UsageReport(
     ResourceUsage Shipments, ResourceUsage Escrows, ResourceUsage ApiCalls);
 
 /// <summary>
-/// Metering against plan limits (DESIGN.md section 10). Consume is one conditional upsert: the count moves
-/// only when it stays within the limit, so no interleaving of callers can push it past the limit.
+/// Metering against plan limits (DESIGN.md section 10). Every consume moves the count in one conditional
+/// statement (an UPDATE in the common case, an upsert when the period's row is new) whose WHERE is the limit
+/// check, so no interleaving of callers can push a count past its limit.
 /// </summary>
 public sealed class UsageService(
     NpgsqlDataSource db,
