@@ -41,13 +41,22 @@ public sealed class Tenant
         return true;
     }
 
-    /// <summary>A subscription was created or changed in Stripe: take its tier, status and period.</summary>
+    /// <summary>
+    /// A subscription was created or changed in Stripe: take its status and period, and its tier only while it
+    /// is live. An ended one (canceled, incomplete_expired) is the same as a deletion, whichever of the two
+    /// events Stripe delivers last; one not yet paid or paused (incomplete, paused) grants no paid limits.
+    /// </summary>
     public void ApplySubscription(SubscriptionState state, DateTimeOffset eventCreated, DateTimeOffset now)
     {
+        if (SubscriptionStatuses.HasEnded(state.Status))
+        {
+            EndSubscription(eventCreated, now);
+            return;
+        }
         StripeCustomerId ??= state.CustomerId;
         StripeSubscriptionId = state.SubscriptionId;
         UpdatedAt = now;
-        PlanTier = state.Tier;
+        PlanTier = SubscriptionStatuses.IsLive(state.Status) ? state.Tier : PlanTier.Free;
         SubscriptionStatus = state.Status;
         CancelAtPeriodEnd = state.CancelAtPeriodEnd;
         if (state.Period is { } period)
@@ -101,5 +110,9 @@ public static class SubscriptionStatuses
     public const string Canceled = "canceled";
     public const string Incomplete = "incomplete";
 
+    public const string IncompleteExpired = "incomplete_expired";
+
     public static bool IsLive(string status) => status is Active or Trialing or PastDue or Unpaid;
+
+    public static bool HasEnded(string status) => status is Canceled or IncompleteExpired;
 }

@@ -157,6 +157,40 @@ public sealed class StripeEventApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Canceled_update_delivered_after_the_deletion_leaves_the_tenant_free()
+    {
+        var tenant = await NewTenantAsync();
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1)), T0));
+        var ended = T0.AddMinutes(3); // Stripe sends both events for the same moment, in no particular order
+        var canceled = StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1), status: "canceled");
+
+        await ApplyAsync(StripeEvents.Event("customer.subscription.deleted", canceled, ended));
+        await ApplyAsync(StripeEvents.Event("customer.subscription.updated", canceled.DeepClone().AsObject(), ended));
+
+        Assert.Equal("free", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal("canceled", await TenantAsync<string>(tenant, "subscription_status"));
+    }
+
+    [Fact]
+    public async Task Incomplete_subscription_grants_no_paid_limits_until_it_is_active()
+    {
+        var tenant = await NewTenantAsync();
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+
+        await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, subscription, EnterprisePrice, T0, T0.AddMonths(1), status: "incomplete"), T0));
+        Assert.Equal("free", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal("incomplete", await TenantAsync<string>(tenant, "subscription_status"));
+        Assert.Equal(subscription, await TenantAsync<string>(tenant, "stripe_subscription_id"));
+
+        await ApplyAsync(StripeEvents.Event("customer.subscription.updated",
+            StripeEvents.Subscription(tenant, customer, subscription, EnterprisePrice, T0, T0.AddMonths(1)), T0.AddSeconds(20)));
+        Assert.Equal("enterprise", await TenantAsync<string>(tenant, "plan_tier"));
+    }
+
+    [Fact]
     public async Task Payment_failed_makes_the_subscription_past_due()
     {
         var tenant = await NewTenantAsync();
