@@ -76,8 +76,11 @@ public sealed class StripeEventApplier(BillingDbContext db, IOptions<StripeOptio
                 var customer = evt.ObjectReference("customer");
                 if (customer is not null && tenant.StripeCustomerId is not null && customer != tenant.StripeCustomerId)
                     return (Mismatch(tenant, evt), tenant.Id);
+                var status = evt.ObjectString("status") ?? SubscriptionStatuses.Active;
+                if (SubscriptionStatuses.HasEnded(status) && IsAboutAnotherSubscription(tenant, evt))
+                    return (WebhookOutcomes.Ignored, tenant.Id);
                 tenant.ApplySubscription(new SubscriptionState(customer, evt.ObjectString("id")!, tier,
-                    evt.ObjectString("status") ?? SubscriptionStatuses.Active, evt.ObjectBool("cancel_at_period_end"), evt.SubscriptionPeriod()), evt.Created, now);
+                    status, evt.ObjectBool("cancel_at_period_end"), evt.SubscriptionPeriod()), evt.Created, now);
                 return (WebhookOutcomes.Applied, tenant.Id);
             }
 
@@ -86,8 +89,7 @@ public sealed class StripeEventApplier(BillingDbContext db, IOptions<StripeOptio
                 var tenant = await FindTenantAsync(evt.Metadata("tenant_id"), evt.ObjectReference("customer"), ct);
                 if (tenant is null) return (WebhookOutcomes.Ignored, null);
                 if (tenant.IsStale(evt.Created)) return (WebhookOutcomes.Stale, tenant.Id);
-                // The end of an older subscription says nothing about the one the tenant has now.
-                if (tenant.StripeSubscriptionId is { } current && current != evt.ObjectString("id")) return (WebhookOutcomes.Ignored, tenant.Id);
+                if (IsAboutAnotherSubscription(tenant, evt)) return (WebhookOutcomes.Ignored, tenant.Id);
                 tenant.EndSubscription(evt.Created, now);
                 return (WebhookOutcomes.Applied, tenant.Id);
             }
@@ -107,6 +109,10 @@ public sealed class StripeEventApplier(BillingDbContext db, IOptions<StripeOptio
                 return (WebhookOutcomes.Ignored, null);
         }
     }
+
+    /// <summary>The end of an older subscription says nothing about the one the tenant has now.</summary>
+    private static bool IsAboutAnotherSubscription(Tenant tenant, StripeEventJson evt) =>
+        tenant.StripeSubscriptionId is { } current && current != evt.ObjectString("id");
 
     private string Mismatch(Tenant tenant, StripeEventJson evt)
     {

@@ -174,6 +174,23 @@ public sealed class StripeEventApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task End_of_an_older_subscription_does_not_end_the_current_one()
+    {
+        var tenant = await NewTenantAsync();
+        var customer = StripeEvents.NewId("cus");
+        var (old, current) = (StripeEvents.NewId("sub"), StripeEvents.NewId("sub"));
+        await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, current, ProPrice, T0, T0.AddMonths(1)), T0));
+
+        var outcome = await ApplyAsync(StripeEvents.Event("customer.subscription.updated",
+            StripeEvents.Subscription(tenant, customer, old, ProPrice, T0, T0.AddMonths(1), status: "canceled"), T0.AddMinutes(1)));
+
+        Assert.Equal("ignored", outcome);
+        Assert.Equal("pro", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal(current, await TenantAsync<string>(tenant, "stripe_subscription_id"));
+    }
+
+    [Fact]
     public async Task Incomplete_subscription_grants_no_paid_limits_until_it_is_active()
     {
         var tenant = await NewTenantAsync();
