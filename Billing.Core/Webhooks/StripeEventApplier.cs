@@ -100,6 +100,9 @@ public sealed class StripeEventApplier(BillingDbContext db, IOptions<StripeOptio
                 var tenant = await FindTenantAsync(evt.InvoiceMetadata("tenant_id"), evt.ObjectReference("customer"), ct);
                 if (tenant is null) return (WebhookOutcomes.Ignored, null);
                 if (tenant.IsStale(evt.Created)) return (WebhookOutcomes.Stale, tenant.Id);
+                // An invoice of a subscription the tenant no longer has (or a one-off invoice) says nothing about its status.
+                if (tenant.StripeSubscriptionId is null || tenant.StripeSubscriptionId != evt.InvoiceSubscriptionId())
+                    return (WebhookOutcomes.Ignored, tenant.Id);
                 if (evt.Type == EventTypes.InvoicePaid) tenant.MarkPaid(now);
                 else tenant.MarkPastDue(now);
                 return (WebhookOutcomes.Applied, tenant.Id);

@@ -78,10 +78,9 @@ public sealed class StripeEventApplierTests : IAsyncLifetime
     public async Task Duplicate_event_id_is_applied_once()
     {
         var tenant = await NewTenantAsync();
-        var customer = StripeEvents.NewId("cus");
-        await ApplyAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(tenant, customer, StripeEvents.NewId("sub")), T0));
-        await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET subscription_status = 'active' WHERE id = $1", tenant);
-        var failed = StripeEvents.Event("invoice.payment_failed", StripeEvents.Invoice(null, customer, "sub_x", status: "open"), T0.AddSeconds(1));
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        await ApplyAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(tenant, customer, subscription), T0));
+        var failed = StripeEvents.Event("invoice.payment_failed", StripeEvents.Invoice(null, customer, subscription, status: "open"), T0.AddSeconds(1));
 
         var outcomes = new[] { await ApplyAsync(failed), await ApplyAsync(failed), await ApplyAsync(failed) };
 
@@ -95,11 +94,11 @@ public sealed class StripeEventApplierTests : IAsyncLifetime
     public async Task Redelivery_after_a_later_change_changes_nothing()
     {
         var tenant = await NewTenantAsync();
-        var customer = StripeEvents.NewId("cus");
-        await ApplyAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(tenant, customer, StripeEvents.NewId("sub")), T0));
-        var failed = StripeEvents.Event("invoice.payment_failed", StripeEvents.Invoice(null, customer, "sub_x", status: "open"), T0.AddSeconds(1));
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        await ApplyAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(tenant, customer, subscription), T0));
+        var failed = StripeEvents.Event("invoice.payment_failed", StripeEvents.Invoice(null, customer, subscription, status: "open"), T0.AddSeconds(1));
         await ApplyAsync(failed);
-        await ApplyAsync(StripeEvents.Event("invoice.paid", StripeEvents.Invoice(null, customer, "sub_x"), T0.AddSeconds(2)));
+        await ApplyAsync(StripeEvents.Event("invoice.paid", StripeEvents.Invoice(null, customer, subscription), T0.AddSeconds(2)));
 
         await ApplyAsync(failed);
         await ApplyAsync(failed);
@@ -220,6 +219,21 @@ public sealed class StripeEventApplierTests : IAsyncLifetime
 
         Assert.Equal("past_due", await TenantAsync<string>(tenant, "subscription_status"));
         Assert.Equal("pro", await TenantAsync<string>(tenant, "plan_tier"));
+    }
+
+    [Fact]
+    public async Task Payment_failure_of_a_subscription_the_tenant_no_longer_has_changes_nothing()
+    {
+        var tenant = await NewTenantAsync();
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1)), T0));
+
+        var outcome = await ApplyAsync(StripeEvents.Event("invoice.payment_failed",
+            StripeEvents.Invoice(null, customer, StripeEvents.NewId("sub"), status: "open"), T0.AddSeconds(5)));
+
+        Assert.Equal("ignored", outcome);
+        Assert.Equal("active", await TenantAsync<string>(tenant, "subscription_status"));
     }
 
     [Fact]
