@@ -32,13 +32,8 @@ public sealed record DevHostOptions
 
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 
-    public Action<IServiceCollection>? ConfigureServices { get; init; }
-
     /// <summary>Changes host.json's queue settings (tests retry faster).</summary>
     public Func<QueueSettings, QueueSettings>? ConfigureQueues { get; init; }
-
-    /// <summary>False hosts only HTTP triggers: no queue polling, no timers.</summary>
-    public bool RunBackgroundTriggers { get; init; } = true;
 }
 
 /// <summary>
@@ -82,14 +77,13 @@ public static class DevHostApp
         builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton(hostJson);
         // DevHost-only: DEVHOST_BACKGROUND_TRIGGERS=false hosts HTTP only (the bench measures ingest without a consumer).
-        if (options.RunBackgroundTriggers && builder.Configuration["DEVHOST_BACKGROUND_TRIGGERS"] != "false")
+        if (builder.Configuration["DEVHOST_BACKGROUND_TRIGGERS"] != "false")
             AddBackgroundTriggers(builder.Services, catalog, hostJson.Queues);
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
         {
             policy.WithOrigins(local.CorsOrigins.ToArray()).AllowAnyHeader().AllowAnyMethod().WithExposedHeaders("Retry-After");
             if (local.CorsCredentials) policy.AllowCredentials();
         }));
-        options.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseCors();

@@ -108,7 +108,6 @@ public static class SubscriptionStatuses
     public const string PastDue = "past_due";
     public const string Unpaid = "unpaid";
     public const string Canceled = "canceled";
-    public const string Incomplete = "incomplete";
 
     public const string IncompleteExpired = "incomplete_expired";
 
