@@ -4,21 +4,11 @@ using System.Net;
 namespace Billing.Tests.Http;
 
 /// <summary>DESIGN.md section 5 over real HTTP: who may call what, and whose data they see.</summary>
-public sealed class AuthenticationTests : IAsyncLifetime
+public sealed class AuthenticationTests(DefaultHost fixture) : IClassFixture<DefaultHost>, IDisposable
 {
-    private HttpClient _client = null!;
+    private readonly HttpClient _client = fixture.Host.CreateClient();
 
-    public async Task InitializeAsync()
-    {
-        var env = await TestEnvironment.GetAsync();
-        _client = (await env.HostAsync()).CreateClient();
-    }
-
-    public Task DisposeAsync()
-    {
-        _client.Dispose();
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _client.Dispose();
 
     public static TheoryData<string, string> BadTokens()
     {

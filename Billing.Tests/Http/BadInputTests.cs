@@ -5,22 +5,12 @@ using System.Text;
 namespace Billing.Tests.Http;
 
 /// <summary>Bad bodies, headers and routes give a 4xx problem, never a 500.</summary>
-public sealed class BadInputTests : IAsyncLifetime
+public sealed class BadInputTests(DefaultHost fixture) : IClassFixture<DefaultHost>, IDisposable
 {
-    private HttpClient _client = null!;
+    private readonly HttpClient _client = fixture.Host.CreateClient();
     private readonly string _token = TestTokens.For(Guid.NewGuid());
 
-    public async Task InitializeAsync()
-    {
-        var env = await TestEnvironment.GetAsync();
-        _client = (await env.HostAsync()).CreateClient();
-    }
-
-    public Task DisposeAsync()
-    {
-        _client.Dispose();
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _client.Dispose();
 
     [Theory]
     [InlineData("{\"quantity\":")]

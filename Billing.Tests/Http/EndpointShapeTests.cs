@@ -5,21 +5,11 @@ using System.Text.Json;
 namespace Billing.Tests.Http;
 
 /// <summary>Each endpoint's success shape, over real HTTP through DevHost.</summary>
-public sealed class EndpointShapeTests : IAsyncLifetime
+public sealed class EndpointShapeTests(DefaultHost fixture) : IClassFixture<DefaultHost>, IDisposable
 {
-    private HttpClient _client = null!;
+    private readonly HttpClient _client = fixture.Host.CreateClient();
 
-    public async Task InitializeAsync()
-    {
-        var env = await TestEnvironment.GetAsync();
-        _client = (await env.HostAsync()).CreateClient();
-    }
-
-    public Task DisposeAsync()
-    {
-        _client.Dispose();
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _client.Dispose();
 
     [Fact]
     public async Task Plans_are_public_and_ordered_free_pro_enterprise()
