@@ -29,13 +29,18 @@ internal sealed class QueueTriggerListener(
         var queue = storage.GetQueueClient(trigger.QueueName);
         var poison = storage.GetQueueClient(trigger.QueueName + "-poison");
         var idle = MinPollingInterval;
+        var queuesExist = false;
 
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-                await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                if (!queuesExist)
+                {
+                    await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    queuesExist = true;
+                }
                 QueueMessage[] messages = await queue.ReceiveMessagesAsync(settings.BatchSize, settings.LeaseTime, stoppingToken);
                 if (messages.Length == 0)
                 {
@@ -52,6 +57,7 @@ internal sealed class QueueTriggerListener(
             }
             catch (Exception e)
             {
+                queuesExist = false; // storage may have come back empty: make sure of the queues again
                 logger.LogWarning(e, "Polling {Queue} for {Function} failed; trying again in {Delay}", trigger.QueueName, function.Name, settings.MaxPollingInterval);
                 await Task.Delay(settings.MaxPollingInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
