@@ -27,8 +27,8 @@ as_pg_owner() {
 }
 
 ensure_node_modules() {
-  if [[ ! -x "$REPO_ROOT/node_modules/.bin/azurite-queue" ]]; then
-    log "Installing Azurite (npm ci)"
+  if [[ ! -x "$REPO_ROOT/node_modules/.bin/azurite-queue" || ! -x "$REPO_ROOT/node_modules/.bin/redocly" ]]; then
+    log "Installing Azurite and @redocly/cli (npm ci)"
     (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
   fi
 }

@@ -18,6 +18,8 @@ cleanup() {
 trap cleanup EXIT
 
 ensure_node_modules
+log "Linting the API contract openapi/billing.yaml (@redocly/cli, rules in redocly.yaml)"
+REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint billing --format=stylish
 log "Checking infra/ offline (Bicep build + lint)"
 scripts/check-infra.sh
 log "Building"
