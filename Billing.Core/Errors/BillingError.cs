@@ -39,8 +39,13 @@ public sealed class BillingException(
     public static BillingException Invalid(string detail) => new(ErrorKind.InvalidRequest, "invalid_request", detail);
 
     public static BillingException Validation(string field, string message) =>
-        new(ErrorKind.ValidationFailed, "validation_failed", "The request has invalid fields.",
-            errors: new Dictionary<string, string[]> { [field] = [message] });
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>Each offending field (or header, or query parameter) with what it must be.</summary>
+    public static BillingException Validation(IReadOnlyDictionary<string, string[]> errors) =>
+        new(ErrorKind.ValidationFailed, "validation_failed",
+            "The request has invalid fields: " + string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(", ", e.Value)}")) + ".",
+            errors: errors);
 
     public static BillingException Unauthorized(string detail) => new(ErrorKind.Unauthorized, "unauthorized", detail);
 

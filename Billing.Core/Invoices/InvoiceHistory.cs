@@ -15,9 +15,9 @@ public sealed partial class InvoiceHistory(TenantDirectory tenants, IBillingProv
     {
         var limit = DefaultLimit;
         if (limitText is not null && (!int.TryParse(limitText, System.Globalization.NumberStyles.None, null, out limit) || limit is < 1 or > MaxLimit))
-            throw BillingException.Validation("limit", $"Must be a whole number from 1 to {MaxLimit}.");
+            throw BillingException.Validation("limit", $"must be a whole number from 1 to {MaxLimit}");
         if (startingAfter is not null && !InvoiceId().IsMatch(startingAfter))
-            throw BillingException.Validation("starting_after", "Must be an invoice id (in_…).");
+            throw BillingException.Validation("starting_after", "must be an invoice id (in_…)");
 
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         return await provider.ListInvoicesAsync(tenant, limit, startingAfter, ct);

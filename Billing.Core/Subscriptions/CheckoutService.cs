@@ -17,12 +17,15 @@ public sealed class CheckoutService(
     /// <summary>Stripe replaces this in the success URL with the session's id.</summary>
     public const string SessionIdPlaceholder = "{CHECKOUT_SESSION_ID}";
 
+    public const string PlanTierRule = "must be pro or enterprise";
+    public const string RedirectUrlRule = "must be an absolute URL on the frontend's origin (FRONTEND_BASE_URL)";
+
     public async Task<CheckoutSessionCreated> CreateCheckoutAsync(Guid tenantId, string? planTier, string? successUrl, string? cancelUrl, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(planTier))
-            throw BillingException.Validation("plan_tier", "Required: pro or enterprise.");
+            throw BillingException.Validation("plan_tier", "is required: pro or enterprise");
         if (!WireNames.TryParseTier(planTier, out var tier) || tier == PlanTier.Free)
-            throw BillingException.Validation("plan_tier", "Must be pro or enterprise; the free plan needs no checkout.");
+            throw BillingException.Validation("plan_tier", PlanTierRule + "; the free plan needs no checkout");
         var success = WithSessionId(RedirectOrDefault("success_url", successUrl, "/billing/success"));
         var cancel = RedirectOrDefault("cancel_url", cancelUrl, "/billing/cancel");
 
@@ -93,7 +96,7 @@ public sealed class CheckoutService(
             !string.Equals(target.GetLeftPart(UriPartial.Authority), frontend.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase) ||
             !string.IsNullOrEmpty(target.UserInfo))
         {
-            throw BillingException.Validation(field, $"Must be an absolute URL on {frontend.GetLeftPart(UriPartial.Authority)}.");
+            throw BillingException.Validation(field, $"must be an absolute URL on {frontend.GetLeftPart(UriPartial.Authority)}");
         }
         return url;
     }

@@ -35,6 +35,8 @@ public sealed class UsageService(
 {
     public const int MaxQuantity = 1000;
     public const int MaxIdempotencyKeyLength = 255;
+    public static readonly string QuantityRule = $"must be an integer from 1 to {MaxQuantity}";
+    public static readonly string IdempotencyKeyRule = $"must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters, without spaces";
 
     /// <summary>Limits are not enforced when billing is switched off or in demo mode; usage is still counted.</summary>
     private bool Enforced => billing.Value.Enabled && !stripe.Value.IsDemo;
@@ -64,9 +66,9 @@ public sealed class UsageService(
         if (!WireNames.TryParseResource(resourceName, out var resource))
             throw BillingException.NotFound("Unknown resource. Use shipments, escrows or api_calls.");
         if (quantity is < 1 or > MaxQuantity)
-            throw BillingException.Validation("quantity", $"Must be between 1 and {MaxQuantity}.");
+            throw BillingException.Validation("quantity", QuantityRule);
         if (idempotencyKey is not null && !IsValidIdempotencyKey(idempotencyKey))
-            throw BillingException.Validation("Idempotency-Key", $"Must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
+            throw BillingException.Validation("Idempotency-Key", IdempotencyKeyRule);
 
         if (idempotencyKey is null && await TryConsumeInPlaceAsync(tenantId, resource, quantity, ct) is { } done)
             return done;

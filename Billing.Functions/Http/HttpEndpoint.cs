@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
-using System.Text.Json;
 
 namespace Billing.Functions.Http;
 
@@ -32,7 +31,7 @@ public sealed class HttpEndpoint(TokenValidator tokens, ILogger<HttpEndpoint> lo
 
     public Task<IActionResult> HandleAsync<TBody, TResult>(HttpRequest request, Access access,
         Func<Caller, TBody, CancellationToken, Task<TResult>> handle, Func<TResult, object> map, CancellationToken ct)
-        where TBody : new() =>
+        where TBody : IRequestBody, new() =>
         RunAsync(async () =>
         {
             var caller = await AuthenticateAsync(request, access);
@@ -51,7 +50,7 @@ public sealed class HttpEndpoint(TokenValidator tokens, ILogger<HttpEndpoint> lo
     {
         0 => null,
         1 => values[0],
-        _ => throw BillingException.Validation(name, $"Send this {what} at most once."),
+        _ => throw BillingException.Validation(name, $"is sent more than once; send this {what} once"),
     };
 
     /// <summary>Reads at most <see cref="MaxBodyBytes"/> of the body; beyond that the request is refused with 413.</summary>
@@ -87,24 +86,8 @@ public sealed class HttpEndpoint(TokenValidator tokens, ILogger<HttpEndpoint> lo
         return caller;
     }
 
-    /// <summary>An empty body means "all defaults"; anything else must be one JSON object of the request's shape.</summary>
-    private static async Task<T> ReadJsonAsync<T>(HttpRequest request, CancellationToken ct) where T : new()
-    {
-        var bytes = await ReadBodyAsync(request, ct);
-        if (bytes.AsSpan().Trim(" \t\r\n"u8).IsEmpty)
-            return new T();
-
-        try
-        {
-            return JsonSerializer.Deserialize<T>(bytes, BillingJson.Options)
-                   ?? throw BillingException.Invalid("The request body must be a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
-            throw BillingException.Validation(field, "Not valid here: check the field's name, type and range.");
-        }
-    }
+    private static async Task<T> ReadJsonAsync<T>(HttpRequest request, CancellationToken ct) where T : IRequestBody, new() =>
+        RequestBody.Parse<T>(await ReadBodyAsync(request, ct));
 
     private async Task<IActionResult> RunAsync(Func<Task<object>> run, HttpRequest? request = null)
     {

@@ -33,6 +33,11 @@ public static class ProblemMapper
         return Problem(status, known.Code, TitleFor(known.Kind), known.Detail, known.Extensions, known.Errors, known.RetryAfter);
     }
 
+    /// <summary>405 <c>method_not_allowed</c> with the <c>Allow</c> header: a known route asked with a method it does not answer.</summary>
+    public static IActionResult MethodNotAllowed(string detail, IReadOnlyList<string> allow) =>
+        Problem(StatusCodes.Status405MethodNotAllowed, "method_not_allowed", "Method not allowed", detail,
+            new Dictionary<string, object?>(), null, null, allow);
+
     private static BillingException? Classify(Exception exception) => exception switch
     {
         NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: SocketException or TimeoutException } =>
@@ -71,8 +76,11 @@ public static class ProblemMapper
     };
 
     private static IActionResult Problem(int status, string code, string title, string detail,
-        IReadOnlyDictionary<string, object?> extensions, IReadOnlyDictionary<string, string[]>? errors, TimeSpan? retryAfter)
+        IReadOnlyDictionary<string, object?> extensions, IReadOnlyDictionary<string, string[]>? errors, TimeSpan? retryAfter,
+        IReadOnlyList<string>? allow = null)
     {
+        // A browser cannot read Retry-After cross-origin in Azure, so the body says it too.
+        int? retryAfterSeconds = retryAfter is { } wait ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : null;
         var body = new Dictionary<string, object?>
         {
             ["type"] = $"urn:loginexus:billing:error:{code}",
@@ -83,16 +91,19 @@ public static class ProblemMapper
         };
         foreach (var (key, value) in extensions) body[key] = value;
         if (errors is not null) body["errors"] = errors;
-        return new ProblemResult(body, status, retryAfter);
+        if (retryAfterSeconds is { } seconds) body["retry_after"] = seconds;
+        return new ProblemResult(body, status, retryAfterSeconds, allow);
     }
 
-    private sealed class ProblemResult(Dictionary<string, object?> body, int status, TimeSpan? retryAfter) : IActionResult
+    private sealed class ProblemResult(Dictionary<string, object?> body, int status, int? retryAfterSeconds, IReadOnlyList<string>? allow) : IActionResult
     {
         public Task ExecuteResultAsync(ActionContext context)
         {
             var headers = context.HttpContext.Response.Headers;
-            if (retryAfter is { } wait)
-                headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            if (retryAfterSeconds is { } seconds)
+                headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            if (allow is not null)
+                headers.Allow = string.Join(", ", allow);
             if (status == StatusCodes.Status401Unauthorized)
                 headers.WWWAuthenticate = "Bearer";
             return new BillingJsonResult(body, status, "application/problem+json").ExecuteResultAsync(context);

@@ -17,8 +17,15 @@ public sealed class CreateCheckoutSession(HttpEndpoint http, CheckoutService che
             session => new CheckoutResponse(session.Url, session.SessionId), ct);
 }
 
-public sealed class CheckoutRequest
+public sealed class CheckoutRequest : IRequestBody
 {
+    public static IReadOnlyDictionary<string, string> Rules { get; } = new Dictionary<string, string>
+    {
+        ["plan_tier"] = "must be a string: " + CheckoutService.PlanTierRule,
+        ["success_url"] = "must be a string: " + CheckoutService.RedirectUrlRule,
+        ["cancel_url"] = "must be a string: " + CheckoutService.RedirectUrlRule,
+    };
+
     public string? PlanTier { get; init; }
     public string? SuccessUrl { get; init; }
     public string? CancelUrl { get; init; }

@@ -17,8 +17,13 @@ public sealed class CreatePortalSession(HttpEndpoint http, CheckoutService check
             url => new PortalResponse(url), ct);
 }
 
-public sealed class PortalRequest
+public sealed class PortalRequest : IRequestBody
 {
+    public static IReadOnlyDictionary<string, string> Rules { get; } = new Dictionary<string, string>
+    {
+        ["return_url"] = "must be a string: " + CheckoutService.RedirectUrlRule,
+    };
+
     public string? ReturnUrl { get; init; }
 }
 

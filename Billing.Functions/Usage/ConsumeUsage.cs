@@ -19,7 +19,12 @@ public sealed class ConsumeUsage(HttpEndpoint http, UsageService usage)
             result => result, ct);
 }
 
-public sealed class ConsumeRequest
+public sealed class ConsumeRequest : IRequestBody
 {
+    public static IReadOnlyDictionary<string, string> Rules { get; } = new Dictionary<string, string>
+    {
+        ["quantity"] = UsageService.QuantityRule,
+    };
+
     public int Quantity { get; init; } = 1;
 }

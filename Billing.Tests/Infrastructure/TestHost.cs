@@ -21,7 +21,8 @@ public sealed class TestHost
     public IServiceProvider Services => App.Services;
     public string StorageConnectionString => App.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["AzureWebJobsStorage"]!;
 
-    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>A client whose every response is checked against openapi/billing.yaml (<see cref="ContractValidator"/>).</summary>
+    public HttpClient CreateClient() => new(new ContractValidatingHandler()) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>A local.settings.json with these Values and the frontend as the CORS origin.</summary>
     public static async Task<string> WriteSettingsAsync(IReadOnlyDictionary<string, string?> settings)
