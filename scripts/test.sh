@@ -38,6 +38,8 @@ export BILLING_TEST_AZURITE_DATA="$STATE/azurite"
 export BILLING_TEST_AZURITE_PORT="$AZURITE_PORT"
 export BILLING_TEST_AZURITE_ACCOUNTS="$ACCOUNTS"
 export BILLING_TEST_AZURITE_KEY="$AZURITE_ACCOUNT_KEY"
+# Billing.Tests/Infrastructure/ContractValidator.cs writes what it validated against openapi/billing.yaml here.
+export BILLING_TEST_CONTRACT_REPORT="$STATE/contract-report.txt"
 
 log "Testing"
 set +e
@@ -46,5 +48,6 @@ status=${PIPESTATUS[0]}
 set -e
 passed="$(grep -Eo '^\s+Passed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1 || true)"
 failed="$(grep -Eo '^\s+Failed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1 || true)"
+[[ -f "$BILLING_TEST_CONTRACT_REPORT" ]] && cat "$BILLING_TEST_CONTRACT_REPORT"
 echo "${passed:-0} passed, ${failed:-0} failed"
 exit "$status"

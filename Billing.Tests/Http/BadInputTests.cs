@@ -45,6 +45,39 @@ public sealed class BadInputTests(DefaultHost fixture) : IClassFixture<DefaultHo
         Assert.True(problem.GetProperty("errors").TryGetProperty("quantity", out _));
     }
 
+    [Theory]
+    [InlineData("""{"quantity":"many"}""", "quantity", "must be an integer from 1 to 1000")]
+    [InlineData("""{"quantity":2.5}""", "quantity", "must be an integer from 1 to 1000")]
+    [InlineData("""{"quantity":0}""", "quantity", "must be an integer from 1 to 1000")]
+    [InlineData("""{"qty":1}""", "qty", "is not a member of this body; this body takes quantity")]
+    [InlineData("""{"quantity":1,"quantity":2}""", "quantity", "is sent more than once; send it once")]
+    public async Task Bad_consume_body_names_the_field_and_what_it_must_be(string body, string field, string rule)
+    {
+        var response = await _client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/usage/shipments/consume", _token, body));
+
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest, "validation_failed");
+        Assert.Equal([rule], problem.GetProperty("errors").GetProperty(field).EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains($"{field} {rule}", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Checkout_body_of_the_wrong_type_names_the_field()
+    {
+        var response = await _client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/checkout", TestTokens.For(Guid.NewGuid(), "admin"), """{"plan_tier":5}"""));
+
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest, "validation_failed");
+        Assert.Equal("must be a string: must be pro or enterprise", problem.GetProperty("errors").GetProperty("plan_tier")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Body_that_is_not_json_says_where_it_breaks()
+    {
+        var response = await _client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/usage/shipments/consume", _token, "{\"quantity\": 1,}"));
+
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest, "invalid_request");
+        Assert.Contains("not valid JSON (line 1", problem.GetProperty("detail").GetString());
+    }
+
     [Fact]
     public async Task Body_over_256_KiB_is_413()
     {
