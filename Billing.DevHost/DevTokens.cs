@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Billing.Core.Identity;
+using System.Globalization;
 using System.Text;
 
 namespace Billing.DevHost;
@@ -29,14 +31,27 @@ internal static class DevTokens
         });
     }
 
-    /// <summary><c>token [--tenant UUID] [--role admin|member] [--settings PATH]</c>: prints one token.</summary>
-    public static int Run(string[] args)
+    public static readonly Guid DefaultTenant = Guid.Parse("11111111-1111-4111-8111-111111111111");
+
+    /// <summary><c>token [--tenant UUID] [--role admin|member] [--hours N] [--settings PATH]</c>: prints one token.</summary>
+    public static int Run(Arguments args, TextWriter output)
     {
-        string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-        var tenant = Guid.TryParse(Arg("--tenant"), out var t) ? t : Guid.Parse("11111111-1111-4111-8111-111111111111");
-        var local = LocalSettings.Load(Arg("--settings"));
+        var tenant = DefaultTenant;
+        if (args.Value("--tenant") is { } tenantText && !Guid.TryParseExact(tenantText, "D", out tenant))
+            throw new UsageException($"--tenant must be a UUID such as {DefaultTenant}, not '{tenantText}'");
+        var role = args.Value("--role") ?? Roles.Admin;
+        if (!Roles.Known.Contains(role))
+            throw new UsageException($"--role must be one of {string.Join(", ", Roles.Known)}, not '{role}'");
+        var hours = 12;
+        if (args.Value("--hours") is { } hoursText && (!int.TryParse(hoursText, NumberStyles.None, CultureInfo.InvariantCulture, out hours) || hours is < 1 or > 720))
+            throw new UsageException($"--hours must be a whole number from 1 to 720, not '{hoursText}'");
+
+        Arguments.RequireFile(args.Value("--settings"));
+        var local = LocalSettings.Load(args.Value("--settings"));
         var settings = new ConfigurationBuilder().AddInMemoryCollection(local.Values).AddEnvironmentVariables().Build();
-        Console.WriteLine(Mint(settings, tenant, Arg("--role") ?? "admin", TimeSpan.FromHours(12)));
+        if (string.IsNullOrEmpty(settings["AUTH_JWT_SIGNING_KEY"]))
+            throw new UsageException("AUTH_JWT_SIGNING_KEY is not set (in --settings or the environment); a dev token needs it");
+        output.WriteLine(Mint(settings, tenant, role, TimeSpan.FromHours(hours)));
         return 0;
     }
 }

@@ -1,6 +1,7 @@
 using Billing.Core.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
+using System.Globalization;
 
 namespace Billing.DevHost;
 
@@ -8,23 +9,25 @@ namespace Billing.DevHost;
 internal static class OperatorCommands
 {
     /// <summary><c>replay-poison [--max N] [--settings PATH]</c>: moves dead-lettered Stripe events back to stripe-events.</summary>
-    public static async Task<int> ReplayPoisonAsync(string[] args)
+    public static async Task<int> ReplayPoisonAsync(Arguments args, TextWriter output, TextWriter error)
     {
-        string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-        var max = int.TryParse(Arg("--max"), out var m) && m > 0 ? m : 1000;
-        var local = LocalSettings.Load(Arg("--settings"));
+        var max = 1000;
+        if (args.Value("--max") is { } maxText && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out max) || max is < 1 or > 100_000))
+            throw new UsageException($"--max must be a whole number from 1 to 100000, not '{maxText}'");
+        Arguments.RequireFile(args.Value("--settings"));
+        var local = LocalSettings.Load(args.Value("--settings"));
         var settings = new ConfigurationBuilder().AddInMemoryCollection(local.Values).AddEnvironmentVariables().Build();
         var storage = new StorageOptions();
         StorageOptions.Bind(storage, settings);
         if (!storage.IsValid)
         {
-            Console.Error.WriteLine("Configuration error: AzureWebJobsStorage (or AzureWebJobsStorage__accountName) is not set");
+            error.WriteLine("Configuration error: AzureWebJobsStorage (or AzureWebJobsStorage__accountName) is not set");
             return 2;
         }
 
         var queue = new StripeEventQueue(storage.CreateServiceClient(), NullLogger<StripeEventQueue>.Instance);
         var moved = await queue.ReplayPoisonAsync(max, CancellationToken.None);
-        Console.WriteLine($"Moved {moved} message(s) from {Queues.StripeEventsPoison} to {Queues.StripeEvents}.");
+        output.WriteLine($"Moved {moved} message(s) from {Queues.StripeEventsPoison} to {Queues.StripeEvents}.");
         return 0;
     }
 }

@@ -9,6 +9,10 @@ public sealed record Caller(string UserId, Guid TenantId, string Role)
 public static class Roles
 {
     public const string Admin = "admin";
+    public const string Member = "member";
+
+    /// <summary>The roles the LogiNexus identity service issues (DevHost's dev tokens accept only these).</summary>
+    public static IReadOnlyList<string> Known { get; } = [Admin, Member];
 }
 
 public enum Access

@@ -100,7 +100,7 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
 
         // The operator fixes the cause (the customer really belongs to B), then replays the poison queue.
         await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET stripe_customer_id = NULL WHERE id = $1", a);
-        Assert.Equal(0, await Billing.DevHost.OperatorCommands.ReplayPoisonAsync(["replay-poison", "--settings", _host.SettingsPath]));
+        Assert.Equal(0, await Billing.DevHost.DevHostCli.RunAsync(["replay-poison", "--settings", _host.SettingsPath], TextWriter.Null, TextWriter.Null));
 
         var applied = await Eventually.ValueAsync(
             () => Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id),
