@@ -25,7 +25,8 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
     {
         var now = clock.GetUtcNow();
         var sessionId = $"demo_cs_{Guid.NewGuid():N}";
-        var subscriptionId = $"demo_sub_{Guid.NewGuid():N}";
+        // A version-7 UUID carries its creation time: the demo invoices start from it (see StartedAt).
+        var subscriptionId = DemoSubscriptionPrefix + Guid.CreateVersion7(now).ToString("N");
         var metadata = () => new JsonObject { ["tenant_id"] = request.TenantId.ToString() };
 
         var completed = new JsonObject
@@ -61,17 +62,23 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
     public Task<string> CreatePortalSessionAsync(string customerId, string returnUrl, CancellationToken ct) =>
         Task.FromResult(returnUrl);
 
-    /// <summary>One paid invoice per month of the demo subscription, newest first, paged like Stripe.</summary>
+    private const string DemoSubscriptionPrefix = "demo_sub_";
+
+    /// <summary>
+    /// One paid invoice per month of the demo subscription, newest first, paged like Stripe; never one dated
+    /// before the subscription started (without a start in its id, only the current period's).
+    /// </summary>
     public Task<InvoicePage> ListInvoicesAsync(Tenant tenant, int limit, string? startingAfter, CancellationToken ct)
     {
         if (tenant.StripeCustomerId is null || tenant.PlanTier == PlanTier.Free || tenant.BillingPeriodStart is not { } start)
             return Task.FromResult(new InvoicePage([], false));
 
+        // Stripe periods are whole seconds; the id's time has milliseconds.
+        var subscribed = StartedAt(tenant.StripeSubscriptionId) is { } at ? at.AddTicks(-(at.Ticks % TimeSpan.TicksPerSecond)) : start;
         var plan = PlanCatalog.For(tenant.PlanTier);
         var all = Enumerable.Range(0, 12)
             .Select(i => start.AddMonths(-i))
-            // Periods that ended before the tenant existed never happened (Stripe periods are whole seconds).
-            .Where(periodStart => periodStart.AddMonths(1) > tenant.CreatedAt.AddSeconds(1))
+            .Where(periodStart => periodStart >= subscribed)
             .Select(periodStart => new InvoiceSummary(
                 $"in_demo_{tenant.Id:N}_{periodStart:yyyyMM}", $"DEMO-{periodStart:yyyyMM}", "paid", plan.PriceMonthly, plan.PriceMonthly,
                 plan.Currency, periodStart, periodStart, periodStart.AddMonths(1), null, null))
@@ -79,6 +86,18 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
         var after = startingAfter is null ? 0 : all.FindIndex(i => i.Id == startingAfter) + 1;
         var page = all.Skip(after).Take(limit).ToList();
         return Task.FromResult(new InvoicePage(page, after + page.Count < all.Count));
+    }
+
+    /// <summary>When a demo subscription was created, read from its id; null for any other id.</summary>
+    internal static DateTimeOffset? StartedAt(string? subscriptionId)
+    {
+        if (subscriptionId is null || !subscriptionId.StartsWith(DemoSubscriptionPrefix, StringComparison.Ordinal) ||
+            !Guid.TryParseExact(subscriptionId[DemoSubscriptionPrefix.Length..], "N", out var id) || id.Version != 7)
+            return null;
+        var bytes = id.ToByteArray(bigEndian: true);
+        var unixMilliseconds = 0L;
+        for (var i = 0; i < 6; i++) unixMilliseconds = (unixMilliseconds << 8) | bytes[i];
+        return DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds);
     }
 
     private static string Event(string type, JsonObject obj, DateTimeOffset now) => new JsonObject

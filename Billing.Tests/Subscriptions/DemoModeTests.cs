@@ -44,6 +44,26 @@ public sealed class DemoModeTests(DemoFakeStripeHost fixture) : IClassFixture<De
     }
 
     [Fact]
+    public async Task Demo_invoices_never_predate_the_demo_subscription()
+    {
+        var tenant = Guid.NewGuid();
+        var token = TestTokens.For(tenant);
+        await SendAsync(HttpMethod.Get, "subscription", token); // the tenant exists from here, on the free plan
+        await Db.ExecuteAsync(fixture.Environment.SharedDatabase,
+            "UPDATE tenants SET created_at = created_at - interval '7 months' WHERE id = $1", tenant);
+        var beforeCheckout = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        await SendAsync(HttpMethod.Post, "checkout", token, """{"plan_tier":"pro"}""");
+        await Eventually.ValueAsync(() => SendAsync(HttpMethod.Get, "subscription", token),
+            s => s.GetProperty("plan_tier").GetString() == "pro", TimeSpan.FromSeconds(10));
+
+        var invoices = (await SendAsync(HttpMethod.Get, "invoices?limit=100", token)).GetProperty("invoices").EnumerateArray().ToList();
+        var invoice = Assert.Single(invoices);
+        Assert.True(invoice.GetProperty("created").GetDateTimeOffset() >= beforeCheckout, invoice.ToString());
+        Assert.True(invoice.GetProperty("period_start").GetDateTimeOffset() >= beforeCheckout, invoice.ToString());
+    }
+
+    [Fact]
     public async Task Demo_mode_does_not_enforce_limits()
     {
         var token = TestTokens.For(Guid.NewGuid());
