@@ -73,25 +73,46 @@ public sealed class TestEnvironment
         return ConnectionStringFor(name);
     }
 
-    /// <summary>Settings every host and service provider in the tests starts from: enforcing, not demo.</summary>
-    public Dictionary<string, string?> Settings(string? database = null) => new()
+    /// <summary>
+    /// Settings every host and service provider in the tests starts from: enforcing, not demo. The list is
+    /// local.settings.sample.json's (the one list of settings); the tests replace only the values that must differ,
+    /// and naming a setting the sample does not have fails, so a new setting cannot exist in the tests alone.
+    /// </summary>
+    public Dictionary<string, string?> Settings(string? database = null)
     {
-        ["BILLING_DATABASE"] = database ?? SharedDatabase,
-        ["AzureWebJobsStorage"] = StorageConnectionString,
-        ["STRIPE_SECRET_KEY"] = "sk_test_fixture_not_a_real_key",
-        ["STRIPE_WEBHOOK_SECRET"] = WebhookSecret,
-        ["STRIPE_PRICE_PRO"] = "price_test_pro",
-        ["STRIPE_PRICE_ENTERPRISE"] = "price_test_enterprise",
-        ["STRIPE_API_BASE"] = "http://127.0.0.1:9",
-        ["BILLING_ENABLED"] = "true",
-        ["DEMO_MODE"] = "false",
-        ["FRONTEND_BASE_URL"] = FrontendOrigin,
-        ["AUTH_JWT_ISSUER"] = TestTokens.Issuer,
-        ["AUTH_JWT_AUDIENCE"] = TestTokens.Audience,
-        ["AUTH_JWT_SIGNING_KEY"] = TestTokens.SigningKey,
-        ["AUTH_JWT_AUTHORITY"] = "",
-        ["USAGE_ROLLOVER_SCHEDULE"] = "0 5 * * * *",
-    };
+        var settings = SampleSettings();
+        var test = new Dictionary<string, string?>
+        {
+            ["BILLING_DATABASE"] = database ?? SharedDatabase,
+            ["AzureWebJobsStorage"] = StorageConnectionString,
+            ["STRIPE_SECRET_KEY"] = "sk_test_fixture_not_a_real_key",
+            ["STRIPE_WEBHOOK_SECRET"] = WebhookSecret,
+            ["STRIPE_PRICE_PRO"] = "price_test_pro",
+            ["STRIPE_PRICE_ENTERPRISE"] = "price_test_enterprise",
+            ["STRIPE_API_BASE"] = "http://127.0.0.1:9",
+            ["BILLING_ENABLED"] = "true",
+            ["DEMO_MODE"] = "false",
+            ["FRONTEND_BASE_URL"] = FrontendOrigin,
+            ["AUTH_JWT_ISSUER"] = TestTokens.Issuer,
+            ["AUTH_JWT_AUDIENCE"] = TestTokens.Audience,
+            ["AUTH_JWT_SIGNING_KEY"] = TestTokens.SigningKey,
+            ["AUTH_JWT_AUTHORITY"] = "",
+        };
+        foreach (var (key, value) in test)
+        {
+            if (!settings.ContainsKey(key))
+                throw new InvalidOperationException($"{key} is not in local.settings.sample.json, the one list of settings.");
+            settings[key] = value;
+        }
+        return settings;
+    }
+
+    /// <summary>The Values of local.settings.sample.json.</summary>
+    public static Dictionary<string, string?> SampleSettings()
+    {
+        using var sample = System.Text.Json.JsonDocument.Parse(File.ReadAllText(RepoPaths.Of("local.settings.sample.json")));
+        return sample.RootElement.GetProperty("Values").EnumerateObject().ToDictionary(p => p.Name, p => (string?)p.Value.GetString());
+    }
 
     /// <summary>Billing.Core and Billing.Functions services without a host, on the real database.</summary>
     public ServiceProvider CreateServices(IReadOnlyDictionary<string, string?>? overrides = null, TimeProvider? clock = null, string? database = null,
