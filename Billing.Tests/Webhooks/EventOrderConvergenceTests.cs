@@ -14,7 +14,7 @@ namespace Billing.Tests.Webhooks;
 /// order (short histories) or in 300 seeded random orders, always with random duplicate deliveries, and the
 /// tenant must end exactly where the history, applied in Stripe's true order, ends.
 /// </summary>
-public sealed class EventOrderConvergenceTests(ConvergenceFixture fixture, ITestOutputHelper output) : IClassFixture<ConvergenceFixture>
+public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutputHelper output) : IClassFixture<ApplierFixture>
 {
     private const string Pro = "price_test_pro";
     private const string Enterprise = "price_test_enterprise";
@@ -37,7 +37,7 @@ public sealed class EventOrderConvergenceTests(ConvergenceFixture fixture, ITest
         new(tier, status, cancel, r.Subscription, r.Customer, T);
 
     private static Row Free(Run r) =>
-        new("free", "canceled", false, null, r.Customer, BillingPeriod.CalendarMonth(ConvergenceFixture.Now).Start);
+        new("free", "canceled", false, null, r.Customer, BillingPeriod.CalendarMonth(ApplierFixture.Now).Start);
 
     [Fact]
     public Task Checkout_happy_path_converges() => ConvergesAsync("checkout happy path", r =>
@@ -132,8 +132,8 @@ public sealed class EventOrderConvergenceTests(ConvergenceFixture fixture, ITest
         await Parallel.ForEachAsync(deliveries, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (delivery, ct) =>
         {
             var run = NewRun();
-            await Db.SeedTenantAsync(fixture.Env.SharedDatabase, run.Tenant, "free", BillingPeriod.CalendarMonth(ConvergenceFixture.Now).Start,
-                BillingPeriod.CalendarMonth(ConvergenceFixture.Now).End);
+            await Db.SeedTenantAsync(fixture.Env.SharedDatabase, run.Tenant, "free", BillingPeriod.CalendarMonth(ApplierFixture.Now).Start,
+                BillingPeriod.CalendarMonth(ApplierFixture.Now).End);
             if (stripeNow is not null) fixture.Stripe.SetSubscription(stripeNow(run));
             var events = history(run);
             foreach (var index in delivery)
@@ -197,27 +197,5 @@ public sealed class EventOrderConvergenceTests(ConvergenceFixture fixture, ITest
             if (random.NextDouble() < 0.35)
                 delivery.Insert(random.Next(delivery.IndexOf(index) + 1, delivery.Count + 1), index);
         return delivery;
-    }
-}
-
-/// <summary>Services on the shared database, a fixed clock, and a fake Stripe to ask when two updates tie.</summary>
-public sealed class ConvergenceFixture : IAsyncLifetime
-{
-    public static readonly DateTimeOffset Now = new(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
-    public TestEnvironment Env { get; private set; } = null!;
-    public FakeStripe Stripe { get; private set; } = null!;
-    public ServiceProvider Services { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Env = await TestEnvironment.GetAsync();
-        Stripe = await FakeStripe.StartAsync();
-        Services = Env.CreateServices(new Dictionary<string, string?> { ["STRIPE_API_BASE"] = Stripe.BaseAddress.ToString() }, new FakeTimeProvider(Now));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Services.DisposeAsync();
-        await Stripe.DisposeAsync();
     }
 }
