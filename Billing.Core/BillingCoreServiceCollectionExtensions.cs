@@ -62,7 +62,8 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton(sp => DatabaseOptions.CreateDataSource(
             sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString,
             sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
-        services.AddDbContext<BillingDbContext>((sp, options) => options
+        // The factory (for singletons such as TenantDirectory) also registers BillingDbContext as a scoped service.
+        services.AddDbContextFactory<BillingDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
             .UseSnakeCaseNamingConvention());
 
