@@ -47,6 +47,7 @@ public static class BillingCoreServiceCollectionExtensions
             .Validate(o => o.ApiBase.Length == 0 || IsAbsoluteHttpUrl(o.ApiBase), "STRIPE_API_BASE must be an absolute http(s) URL")
             .Validate(o => o.SecretKey.Length == 0 || o.SecretKey.StartsWith("sk_", StringComparison.Ordinal) || o.SecretKey.StartsWith("rk_", StringComparison.Ordinal),
                 "STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…) or empty for demo mode")
+            .Validate(o => IsNCrontab(o.ReconcileSchedule), "STRIPE_RECONCILE_SCHEDULE must be a six-field NCRONTAB expression such as '0 30 3 * * *'")
             .ValidateOnStart();
 
         services.AddOptions<BillingOptions>().Bind(configuration)
@@ -87,6 +88,7 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton<StripeEventQueue>();
         services.AddSingleton<WebhookReceiver>();
         services.AddScoped<StripeEventApplier>();
+        services.AddSingleton<SubscriptionReconciler>();
         return services;
     }
 

@@ -26,6 +26,7 @@ public static class DevHostCli
           Billing.DevHost [--settings PATH]        run the host
           Billing.DevHost token [options]          print a dev bearer token (see: token --help)
           Billing.DevHost replay-poison [options]  move dead-lettered Stripe events back (see: replay-poison --help)
+          Billing.DevHost reconcile [options]      compare every subscription with Stripe and repair drift (see: reconcile --help)
 
         Options:
           --settings PATH   local.settings.json to read (default: ./local.settings.json, then beside the app)
@@ -63,6 +64,18 @@ public static class DevHostCli
         In Azure: AzureWebJobsStorage__accountName=<account> Billing.DevHost replay-poison (uses your az login).
         """;
 
+    public const string ReconcileUsage = """
+        Billing.DevHost reconcile: lists every subscription in Stripe and applies each as a snapshot through the
+        applier's own order, repairing drift; exits 1 when a paid tenant's subscription is missing in Stripe.
+
+        Usage:
+          Billing.DevHost reconcile [--settings PATH]
+
+        Options:
+          --settings PATH   local.settings.json to read the database, Stripe and storage settings from
+          -h, --help        show this text
+        """;
+
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var output = stdout ?? Console.Out;
@@ -85,11 +98,15 @@ public static class DevHostCli
                     var replay = Arguments.Parse(rest, "--max", "--settings");
                     if (replay.Help) { output.Write(ReplayUsage); return 0; }
                     return await OperatorCommands.ReplayPoisonAsync(replay, output, error);
+                case "reconcile":
+                    var reconcile = Arguments.Parse(rest, "--settings");
+                    if (reconcile.Help) { output.Write(ReconcileUsage); return 0; }
+                    return await OperatorCommands.ReconcileAsync(reconcile, output, error);
                 case "help":
                     output.Write(HostUsage);
                     return 0;
                 default:
-                    throw new UsageException($"unknown command '{command}'. Commands: token, replay-poison; see Billing.DevHost --help");
+                    throw new UsageException($"unknown command '{command}'. Commands: token, replay-poison, reconcile; see Billing.DevHost --help");
             }
         }
         catch (UsageException e)

@@ -1,4 +1,4 @@
 using Billing.DevHost;
 
-// Billing.DevHost [--settings PATH] | token [...] | replay-poison [...]; every command takes --help.
+// Billing.DevHost [--settings PATH] | token [...] | replay-poison [...] | reconcile [...]; every command takes --help.
 return await DevHostCli.RunAsync(args);

@@ -34,6 +34,9 @@ param jwtAuthority string = ''
 @description('NCRONTAB (with seconds) of the usage rollover timer.')
 param rolloverSchedule string = '0 5 * * * *'
 
+@description('NCRONTAB (UTC) of the daily reconciliation with Stripe: a quiet hour.')
+param reconcileSchedule string = '0 30 3 * * *'
+
 @description('Entra principal that deploys and runs the migrations: the PostgreSQL Entra administrator. The app gets its own non-admin role with DML grants only (infra/grant-app.sql).')
 param deployerObjectId string
 param deployerPrincipalName string
@@ -130,6 +133,7 @@ module functionApp 'modules/functionapp.bicep' = {
     jwtAudience: jwtAudience
     jwtAuthority: jwtAuthority
     rolloverSchedule: rolloverSchedule
+    reconcileSchedule: reconcileSchedule
     maximumInstanceCount: maximumInstanceCount
   }
 }

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Stripe;
 using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 
 namespace Billing.Core.Stripe;
 
@@ -94,6 +96,31 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
             new global::Stripe.SubscriptionService(stripe).GetAsync(subscriptionId, null, request, ct), ct);
         return subscription.StripeResponse?.Content
                ?? throw new InvalidOperationException($"Stripe.net returned subscription {subscriptionId} without its response body.");
+    }
+
+    /// <summary>Stripe's largest page: fewest calls against its rate limit.</summary>
+    public const int SubscriptionPageSize = 100;
+
+    public async IAsyncEnumerable<SubscriptionSnapshot> ListSubscriptionsAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var subscriptions = new global::Stripe.SubscriptionService(stripe);
+        string? after = null;
+        while (true)
+        {
+            var readAt = clock.GetUtcNow();
+            var page = await CallAsync("list subscriptions", null, request => subscriptions.ListAsync(new SubscriptionListOptions
+            {
+                Status = "all",
+                Limit = SubscriptionPageSize,
+                StartingAfter = after,
+            }, request, ct), ct);
+            // The raw objects, not Stripe.net's model: the applier reads every API version's fields the same way.
+            using var body = JsonDocument.Parse(page.StripeResponse.Content);
+            foreach (var subscription in body.RootElement.GetProperty("data").EnumerateArray())
+                yield return new SubscriptionSnapshot(subscription.GetRawText(), readAt);
+            if (!page.HasMore || page.Data.Count == 0) yield break;
+            after = page.Data[^1].Id;
+        }
     }
 
     private static DateTimeOffset ToUtc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

@@ -23,6 +23,10 @@ public sealed class StripeOptions
     [ConfigurationKeyName("STRIPE_API_BASE")]
     public string ApiBase { get; set; } = "";
 
+    /// <summary>NCRONTAB of the ReconcileSubscriptions timer: once a day at a quiet hour (UTC).</summary>
+    [ConfigurationKeyName("STRIPE_RECONCILE_SCHEDULE")]
+    public string ReconcileSchedule { get; set; } = "0 30 3 * * *";
+
     [ConfigurationKeyName("DEMO_MODE")]
     public bool ForceDemoMode { get; set; }
 

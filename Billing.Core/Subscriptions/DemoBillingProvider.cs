@@ -111,6 +111,13 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
     /// </summary>
     public Task<string?> GetSubscriptionJsonAsync(string subscriptionId, CancellationToken ct) => Task.FromResult<string?>(null);
 
+    /// <summary>Nothing to reconcile against: the demo subscriptions exist only in our own tables, which are right by definition.</summary>
+    public async IAsyncEnumerable<SubscriptionSnapshot> ListSubscriptionsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await Task.CompletedTask;
+        yield break;
+    }
+
     private static string Event(string type, JsonObject obj, DateTimeOffset now) => new JsonObject
     {
         ["id"] = $"demo_evt_{Guid.NewGuid():N}",

@@ -37,7 +37,16 @@ public interface IBillingProvider
 
     /// <summary>The subscription as Stripe shows it now (its raw JSON); null where there is no Stripe to ask (demo mode).</summary>
     Task<string?> GetSubscriptionJsonAsync(string subscriptionId, CancellationToken ct);
+
+    /// <summary>
+    /// Every subscription of the account, of every status, one page at a time (only one page is held), each
+    /// with the moment its page was asked for: the snapshot is at least that new.
+    /// </summary>
+    IAsyncEnumerable<SubscriptionSnapshot> ListSubscriptionsAsync(CancellationToken ct);
 }
+
+/// <summary>A subscription as Stripe showed it (raw JSON) when asked at <paramref name="ReadAt"/>.</summary>
+public sealed record SubscriptionSnapshot(string Json, DateTimeOffset ReadAt);
 
 public static class CheckoutSessionStatuses
 {

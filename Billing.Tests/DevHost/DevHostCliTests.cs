@@ -16,6 +16,7 @@ public sealed class DevHostCliTests
     [InlineData("-h", "Billing.DevHost token [options]")]
     [InlineData("token --help", "--tenant UUID")]
     [InlineData("replay-poison --help", "--max N")]
+    [InlineData("reconcile --help", "Billing.DevHost reconcile [--settings PATH]")]
     public async Task Help_is_printed_and_nothing_starts(string args, string expected)
     {
         var run = await RunAsync(args.Split(' '));
