@@ -34,6 +34,11 @@ param jwtAuthority string = ''
 @description('NCRONTAB (with seconds) of the usage rollover timer.')
 param rolloverSchedule string = '0 5 * * * *'
 
+@description('Days a usage Idempotency-Key is kept for replays and release; longer than any billing period.')
+@minValue(32)
+@maxValue(3650)
+param idempotencyRetentionDays int = 45
+
 @description('Entra principal that deploys and runs the migrations: the PostgreSQL Entra administrator. The app gets its own non-admin role with DML grants only (infra/grant-app.sql).')
 param deployerObjectId string
 param deployerPrincipalName string
@@ -130,6 +135,7 @@ module functionApp 'modules/functionapp.bicep' = {
     jwtAudience: jwtAudience
     jwtAuthority: jwtAuthority
     rolloverSchedule: rolloverSchedule
+    idempotencyRetentionDays: idempotencyRetentionDays
     maximumInstanceCount: maximumInstanceCount
   }
 }
