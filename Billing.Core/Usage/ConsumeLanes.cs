@@ -13,31 +13,54 @@ internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch) where 
 {
     private readonly ConcurrentDictionary<TKey, Lane> _lanes = new();
 
-    /// <summary>Queues <paramref name="request"/> behind <paramref name="key"/>'s batch in flight, or runs it now.</summary>
-    public Task<TResult> SubmitAsync(TKey key, TRequest request, Func<TKey, IReadOnlyList<TRequest>, Task<Outcome<TResult>[]>> run)
+    /// <summary>
+    /// Runs <paramref name="request"/> now if nothing is in flight for <paramref name="key"/> (on the caller's
+    /// own flow, no hand-off), else queues it behind the batch in flight. Waiting callers stop waiting when
+    /// <paramref name="ct"/> fires; their request is still decided with its batch.
+    /// </summary>
+    public async Task<TResult> SubmitAsync(TKey key, TRequest request, Func<TKey, IReadOnlyList<TRequest>, Task<Outcome<TResult>[]>> run, CancellationToken ct = default)
     {
-        var pending = new Pending(request);
+        Lane lane;
+        Pending? queued = null;
         while (true)
         {
-            var lane = _lanes.GetOrAdd(key, static _ => new Lane());
+            lane = _lanes.GetOrAdd(key, static _ => new Lane());
             lock (lane)
             {
                 if (lane.Retired) continue; // emptied and removed just now: take (or make) the current one
                 if (lane.Busy)
                 {
-                    lane.Waiting.Enqueue(pending);
-                    return pending.Result.Task;
+                    queued = new Pending(request);
+                    lane.Waiting.Enqueue(queued);
                 }
-                lane.Busy = true;
+                else
+                {
+                    lane.Busy = true;
+                }
+                break;
             }
-            _ = DrainAsync(key, lane, [pending], run);
-            return pending.Result.Task;
         }
+        if (queued is not null)
+            return await queued.Result.Task.WaitAsync(ct);
+
+        Outcome<TResult> mine;
+        try
+        {
+            mine = (await run(key, [request]))[0];
+        }
+        catch (Exception e)
+        {
+            mine = Outcome<TResult>.Fail(e);
+        }
+        if (TakeNext(key, lane) is { } next)
+            _ = DrainAsync(key, lane, next, run);
+        return mine.Error is { } error ? throw error : mine.Value!;
     }
 
+    /// <summary>Runs the batches that queued up behind a leader, one after another, until none is waiting.</summary>
     private async Task DrainAsync(TKey key, Lane lane, List<Pending> batch, Func<TKey, IReadOnlyList<TRequest>, Task<Outcome<TResult>[]>> run)
     {
-        while (true)
+        for (; batch is not null; batch = TakeNext(key, lane)!)
         {
             try
             {
@@ -52,19 +75,24 @@ internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch) where 
             {
                 foreach (var p in batch) p.Result.TrySetException(e);
             }
+        }
+    }
 
-            lock (lane)
+    /// <summary>The next batch (up to the bound, in arrival order), or null after retiring the idle lane.</summary>
+    private List<Pending>? TakeNext(TKey key, Lane lane)
+    {
+        lock (lane)
+        {
+            if (lane.Waiting.Count == 0)
             {
-                if (lane.Waiting.Count == 0)
-                {
-                    lane.Busy = false;
-                    lane.Retired = true;
-                    _lanes.TryRemove(new KeyValuePair<TKey, Lane>(key, lane));
-                    return;
-                }
-                batch = new List<Pending>(Math.Min(maxBatch, lane.Waiting.Count));
-                while (batch.Count < maxBatch && lane.Waiting.TryDequeue(out var next)) batch.Add(next);
+                lane.Busy = false;
+                lane.Retired = true;
+                _lanes.TryRemove(new KeyValuePair<TKey, Lane>(key, lane));
+                return null;
             }
+            var batch = new List<Pending>(Math.Min(maxBatch, lane.Waiting.Count));
+            while (batch.Count < maxBatch && lane.Waiting.TryDequeue(out var next)) batch.Add(next);
+            return batch;
         }
     }
 

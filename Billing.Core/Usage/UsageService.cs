@@ -78,7 +78,7 @@ public sealed class UsageService(
             throw BillingException.Validation("Idempotency-Key", $"Must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
 
         if (idempotencyKey is null)
-            return await _lanes.SubmitAsync((tenantId, resource), quantity, DecideBatchAsync).WaitAsync(ct);
+            return await _lanes.SubmitAsync((tenantId, resource), quantity, DecideBatchAsync, ct);
 
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         var request = new Consumption(tenant, resource, quantity, tenant.CurrentPeriod(clock.GetUtcNow()));

@@ -34,6 +34,15 @@ void Report(string scenario, string metric, double ours, double baseline, string
     results.Add(row);
 }
 
+async Task WriteResultsAsync()
+{
+    var outDir = Path.Combine(Services.Root, "bench", "results");
+    Directory.CreateDirectory(outDir);
+    var file = Path.Combine(outDir, $"bench-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+    await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { machine = new { Environment.ProcessorCount, os = Environment.OSVersion.ToString() }, quick, rounds = Rounds, args, results }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+    Console.Error.WriteLine($"Wrote {file}");
+}
+
 try
 {
     Console.Error.WriteLine($"Bench state in {state}; PostgreSQL with fsync and synchronous_commit on");
@@ -293,6 +302,13 @@ try
     var consumePeak = Services.PeakWorkingSetBytes(stack.Host) / (1024.0 * 1024.0);
     await StopStackAsync(stack);
 
+    if (args.Contains("--consume-only"))
+    {
+        Report("memory", "DevHost peak RSS", consumePeak, double.NaN, "MiB", "consume load", null);
+        await WriteResultsAsync();
+        return 0;
+    }
+
     // 5: webhook ingest, a fresh Azurite for every run (it slows down as a queue fills).
     var ingestOps = Scale(8_000);
     var events = Enumerable.Range(0, ingestOps).Select(BenchTokens.InvoicePaid).ToArray();
@@ -384,11 +400,7 @@ try
     Report("memory", "DevHost peak RSS", Math.Max(consumePeak, ingestPeak), double.NaN, "MiB", "consume and ingest load", null,
         new() { ["consume_peak_mib"] = consumePeak, ["ingest_peak_mib"] = ingestPeak });
 
-    var outDir = Path.Combine(Services.Root, "bench", "results");
-    Directory.CreateDirectory(outDir);
-    var file = Path.Combine(outDir, $"bench-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
-    await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { machine = new { Environment.ProcessorCount, os = Environment.OSVersion.ToString() }, quick, rounds = Rounds, results }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
-    Console.Error.WriteLine($"Wrote {file}");
+    await WriteResultsAsync();
     return 0;
 }
 finally
