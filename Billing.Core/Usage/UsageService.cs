@@ -259,21 +259,12 @@ public sealed class UsageService(
                 return await ReplayAsync(connection, tx, request, key, ct);
         }
 
-        var used = await TryIncrementAsync(connection, tx, request, ct);
+        var used = await TryIncrementAsync(connection, tx, request, ct, key);
         if (used is null)
         {
             var refusal = await LimitExceededAsync(connection, request, ct, tx);
             await tx.RollbackAsync(ct);
             throw refusal;
-        }
-
-        await using (var record = new NpgsqlCommand(
-            "UPDATE usage_consumptions SET used = $3 WHERE tenant_id = $1 AND idempotency_key = $2", connection, tx))
-        {
-            record.Parameters.Add(new() { Value = request.Tenant.Id });
-            record.Parameters.Add(new() { Value = key });
-            record.Parameters.Add(new() { Value = used.Value });
-            await record.ExecuteNonQueryAsync(ct);
         }
 
         await tx.CommitAsync(ct);
@@ -306,14 +297,15 @@ public sealed class UsageService(
     }
 
     /// <summary>The one statement that moves a counter: it returns the new count, or null when the limit refuses it.</summary>
-    private async Task<long?> TryIncrementAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Consumption request, CancellationToken ct)
+    /// <summary>With <paramref name="key"/>, the same statement records the new count on the key's claim.</summary>
+    private async Task<long?> TryIncrementAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Consumption request, CancellationToken ct, string? key = null)
     {
         var limit = Enforced ? request.Limit : PlanLimits.Unlimited;
         if (limit >= 0 && request.Quantity > limit)
             return null;
 
         var now = clock.GetUtcNow();
-        await using var cmd = new NpgsqlCommand(IncrementSql[(int)request.Resource], connection, tx);
+        await using var cmd = new NpgsqlCommand((key is null ? IncrementSql : KeyedIncrementSql)[(int)request.Resource], connection, tx);
         cmd.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });
         cmd.Parameters.Add(new() { Value = request.Tenant.Id });
         cmd.Parameters.Add(new() { Value = request.Period.Start });
@@ -321,6 +313,7 @@ public sealed class UsageService(
         cmd.Parameters.Add(new() { Value = (long)request.Quantity });
         cmd.Parameters.Add(new() { Value = limit });
         cmd.Parameters.Add(new() { Value = now });
+        if (key is not null) cmd.Parameters.Add(new() { Value = key });
         return await cmd.ExecuteScalarAsync(ct) is long used ? used : null;
     }
 
@@ -377,6 +370,17 @@ public sealed class UsageService(
             RETURNING u.{column}
             """;
     }).ToArray();
+
+    // The increment, and (when it happened) the new count written on the key's claim ($8), in one statement.
+    private static readonly string[] KeyedIncrementSql = Enum.GetValues<Resource>().Select(resource => $"""
+        WITH inc AS (
+        {IncrementSql[(int)resource]}
+        ), claim AS (
+            UPDATE usage_consumptions k SET used = inc.{Column(resource)} FROM inc
+             WHERE k.tenant_id = $2 AND k.idempotency_key = $8
+        )
+        SELECT {Column(resource)} FROM inc
+        """).ToArray();
 
     // Plan limits as SQL, generated from PlanCatalog so the catalogue stays the one source.
     private static string LimitSql(Resource resource) =>
