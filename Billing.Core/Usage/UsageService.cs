@@ -151,7 +151,6 @@ public sealed class UsageService(
 
         // Not all of it fits (or there is no tenant, period or row yet): decide under the row lock, so that
         // a refusal reports the count it was decided against, not the statement's older snapshot.
-
         var tenant = await tenants.GetOrCreateAsync(tenantId, default);
         return await DecideLockedAsync(new Consumption(tenant, resource, 0, tenant.CurrentPeriod(clock.GetUtcNow())), quantities);
     }
@@ -169,10 +168,10 @@ public sealed class UsageService(
         return outcomes;
     }
 
-    private async Task<Outcome<ConsumeResult>[]> DecideLockedAsync(Consumption period, IReadOnlyList<int> quantities)
+    private async Task<Outcome<ConsumeResult>[]> DecideLockedAsync(Consumption target, IReadOnlyList<int> quantities)
     {
-        var column = Column(period.Resource);
-        var limit = Enforced ? period.Limit : PlanLimits.Unlimited;
+        var column = Column(target.Resource);
+        var limit = Enforced ? target.Limit : PlanLimits.Unlimited;
         var now = clock.GetUtcNow();
 
         await using var connection = await db.OpenConnectionAsync();
@@ -189,14 +188,14 @@ public sealed class UsageService(
             {
                 Parameters =
                 {
-                    new() { Value = Guid.CreateVersion7(now) }, new() { Value = period.Tenant.Id },
-                    new() { Value = period.Period.Start }, new() { Value = period.Period.End }, new() { Value = now },
+                    new() { Value = Guid.CreateVersion7(now) }, new() { Value = target.Tenant.Id },
+                    new() { Value = target.Period.Start }, new() { Value = target.Period.End }, new() { Value = now },
                 },
             });
             lockRow.BatchCommands.Add(new NpgsqlBatchCommand(
                 $"SELECT {column} FROM usage_records WHERE tenant_id = $1 AND period_start = $2 FOR UPDATE")
             {
-                Parameters = { new() { Value = period.Tenant.Id }, new() { Value = period.Period.Start } },
+                Parameters = { new() { Value = target.Tenant.Id }, new() { Value = target.Period.Start } },
             });
             before = (long)(await lockRow.ExecuteScalarAsync())!;
         }
@@ -208,11 +207,11 @@ public sealed class UsageService(
             if (limit < 0 || used + quantities[i] <= limit)
             {
                 used += quantities[i];
-                outcomes[i] = Outcome<ConsumeResult>.Of(period.Result(used));
+                outcomes[i] = Outcome<ConsumeResult>.Of(target.Result(used));
             }
             else
             {
-                outcomes[i] = Outcome<ConsumeResult>.Fail(Refusal(period.Tenant.Id, period.Tenant.PlanTier, period.Resource, quantities[i], period.Limit, used));
+                outcomes[i] = Outcome<ConsumeResult>.Fail(Refusal(target.Tenant.Id, target.Tenant.PlanTier, target.Resource, quantities[i], target.Limit, used));
             }
         }
 
@@ -220,8 +219,8 @@ public sealed class UsageService(
         {
             await using var write = new NpgsqlCommand(
                 $"UPDATE usage_records SET {column} = {column} + $3, updated_at = $4 WHERE tenant_id = $1 AND period_start = $2", connection, tx);
-            write.Parameters.Add(new() { Value = period.Tenant.Id });
-            write.Parameters.Add(new() { Value = period.Period.Start });
+            write.Parameters.Add(new() { Value = target.Tenant.Id });
+            write.Parameters.Add(new() { Value = target.Period.Start });
             write.Parameters.Add(new() { Value = used - before });
             write.Parameters.Add(new() { Value = now });
             await write.ExecuteNonQueryAsync();
