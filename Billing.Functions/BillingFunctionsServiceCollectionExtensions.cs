@@ -52,7 +52,7 @@ public static class BillingFunctionsServiceCollectionExtensions
         services.Configure<LoggerFilterOptions>(options =>
         {
             var provider = typeof(Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider).FullName;
-            foreach (var rule in options.Rules.Where(r => r.ProviderName == provider && r.CategoryName is null).ToList())
+            foreach (var rule in options.Rules.Where(r => r.ProviderName == provider && string.IsNullOrEmpty(r.CategoryName)).ToList())
                 options.Rules.Remove(rule);
         });
         return services;
