@@ -16,9 +16,10 @@ namespace Billing.Tests.Infrastructure;
 public static class WorkerHost
 {
     /// <summary>local.settings.sample.json's Values (what a developer starts with), overridden by <paramref name="overrides"/>.</summary>
-    public static IHost Build(IReadOnlyDictionary<string, string?>? overrides = null)
+    public static IHost Build(IReadOnlyDictionary<string, string?>? overrides = null, string environmentName = "Production")
     {
         var builder = FunctionsApplication.CreateBuilder([]);
+        builder.Environment.EnvironmentName = environmentName;
         builder.Configuration.AddInMemoryCollection(SampleSettings());
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
