@@ -1,9 +1,6 @@
 using Billing.Core.Data;
 using Billing.Core.Identity;
 using Billing.Core.Invoices;
-using IStripeClient = Stripe.IStripeClient;
-using StripeClient = Stripe.StripeClient;
-using SystemNetHttpClient = Stripe.SystemNetHttpClient;
 using Billing.Core.Stripe;
 using Billing.Core.Subscriptions;
 using Billing.Core.Tenants;
@@ -77,13 +74,7 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton<UsageRollover>();
         services.AddSingleton<CheckoutService>();
         services.AddSingleton<InvoiceHistory>();
-        services.AddSingleton<IStripeClient>(sp =>
-        {
-            var stripe = sp.GetRequiredService<IOptions<StripeOptions>>().Value;
-            var http = new HttpClient { Timeout = stripe.NetworkTimeout };
-            return new StripeClient(stripe.SecretKey, httpClient: new SystemNetHttpClient(http, maxNetworkRetries: 0),
-                apiBase: string.IsNullOrEmpty(stripe.ApiBase) ? null : stripe.ApiBase.TrimEnd('/'));
-        });
+        services.AddSingleton(sp => StripeHttp.CreateClient(sp.GetRequiredService<IOptions<StripeOptions>>().Value));
         services.AddSingleton<IBillingProvider>(sp => sp.GetRequiredService<IOptions<StripeOptions>>().Value.IsDemo
             ? ActivatorUtilities.CreateInstance<DemoBillingProvider>(sp)
             : ActivatorUtilities.CreateInstance<StripeBillingProvider>(sp));
