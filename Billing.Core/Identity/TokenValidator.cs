@@ -99,17 +99,18 @@ public sealed class TokenValidator
     }
 
     // The configuration manager hands back the same collection until it refreshes, so the fingerprint is
-    // recomputed only when the collection (or its count) changes.
-    private (object? Keys, int Count, string KeySet) _lastKeySet;
+    // recomputed only when the collection (or its count) changes. One reference, so threads never see half of it.
+    private sealed record Fingerprint(object Keys, int Count, string KeySet);
+    private Fingerprint? _lastKeySet;
 
     private string KeySet(IEnumerable<SecurityKey> keys)
     {
         var last = _lastKeySet;
         var count = keys.Count();
-        if (ReferenceEquals(last.Keys, keys) && last.Count == count) return last.KeySet;
+        if (last is not null && ReferenceEquals(last.Keys, keys) && last.Count == count) return last.KeySet;
         var keySet = string.Join(",", keys.Select(k => k.CanComputeJwkThumbprint() ? Base64UrlEncoder.Encode(k.ComputeJwkThumbprint()) : k.KeyId ?? "?")
             .Order(StringComparer.Ordinal));
-        _lastKeySet = (keys, count, keySet);
+        _lastKeySet = new Fingerprint(keys, count, keySet);
         return keySet;
     }
 
