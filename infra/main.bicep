@@ -44,12 +44,27 @@ param deployerPrincipalName string
 param deployerPrincipalType string = 'User'
 
 @description('PostgreSQL compute.')
-param postgresSkuName string = 'Standard_B1ms'
+param postgresSkuName string = 'Standard_B2s'
 @allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
 param postgresSkuTier string = 'Burstable'
 
+// Connection budget (README "Operations"): every instance may hold databaseMaxPoolSize connections, so
+// databaseMaxPoolSize × maximumInstanceCount ≤ postgresMaxConnections − 15 (Azure's own) − postgresOperatorConnections.
 @description('Upper bound of Flex Consumption instances.')
 param maximumInstanceCount int = 40
+
+@description('Maximum Pool Size in the app\'s connection string: the connections one instance may hold.')
+@minValue(1)
+param databaseMaxPoolSize int = 5
+
+@description('PostgreSQL max_connections (static: takes effect at the next server restart). 429 is the default of Standard_B2s.')
+@minValue(25)
+@maxValue(5000)
+param postgresMaxConnections int = 429
+
+@description('Connections kept free for operators, migrations and monitoring, besides the 15 Azure reserves.')
+@minValue(5)
+param postgresOperatorConnections int = 10
 
 @secure()
 @description('Stripe secret key; empty means demo mode.')
@@ -62,6 +77,10 @@ param stripeWebhookSecret string
 @secure()
 @description('HS256 key shared with the LogiNexus identity service.')
 param jwtSigningKey string
+
+var azureReservedConnections = 15
+// Must not be negative: the postgres module's @minValue(0) stops the deployment before anything changes.
+var connectionHeadroom = postgresMaxConnections - azureReservedConnections - postgresOperatorConnections - databaseMaxPoolSize * maximumInstanceCount
 
 var name = 'billing-${environmentName}'
 var suffix = uniqueString(resourceGroup().id, environmentName)
@@ -106,6 +125,8 @@ module postgres 'modules/postgres.bicep' = {
     deployerPrincipalType: deployerPrincipalType
     skuName: postgresSkuName
     skuTier: postgresSkuTier
+    maxConnections: postgresMaxConnections
+    connectionHeadroom: connectionHeadroom
   }
 }
 
@@ -135,6 +156,7 @@ module functionApp 'modules/functionapp.bicep' = {
     rolloverSchedule: rolloverSchedule
     reconcileSchedule: reconcileSchedule
     maximumInstanceCount: maximumInstanceCount
+    databaseMaxPoolSize: databaseMaxPoolSize
   }
 }
 
