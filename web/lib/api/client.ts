@@ -9,9 +9,9 @@ import { networkProblem, toProblem, type ApiProblem } from "./problem";
 
 export type Plan = components["schemas"]["Plan"];
 export type Subscription = components["schemas"]["Subscription"];
-export type Usage = components["schemas"]["Usage"];
+export type Usage = components["schemas"]["UsageResponse"];
 export type Invoice = components["schemas"]["Invoice"];
-export type InvoicePage = components["schemas"]["InvoiceList"];
+export type InvoicePage = components["schemas"]["InvoicesResponse"];
 export type PlanTier = components["schemas"]["PlanTier"];
 export type PaidTier = components["schemas"]["CheckoutRequest"]["plan_tier"];
 export type ResourceName = keyof Usage["usage"];

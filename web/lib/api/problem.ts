@@ -3,7 +3,12 @@ import { format, type Messages } from "@/lib/i18n/messages";
 import { formatNumber } from "@/lib/i18n/formatting";
 import type { Locale } from "@/lib/i18n/messages";
 
-type ProblemBody = components["schemas"]["Problem"];
+type Schemas = components["schemas"];
+type ProblemDetails = Schemas["ProblemDetails"];
+/** Every member a problem+json body may carry, per the contract (a member it drops fails `tsc` here). */
+type ProblemBody = Partial<ProblemDetails>
+  & Partial<Omit<Schemas["PlanLimitProblem"], keyof ProblemDetails>>
+  & Partial<Omit<Schemas["UnavailableProblem"], keyof ProblemDetails>>;
 
 /** An API error as the pages see it: the problem+json members we act on, plus network failures. */
 export interface ApiProblem {
@@ -47,7 +52,7 @@ function retryAfterHeader(response: Response): number | undefined {
  * the wrong type is ignored, and a body that is not problem+json still gives status and a generic code.
  */
 export function toProblem(response: Response, body: unknown): ApiProblem {
-  const problem: Partial<ProblemBody> & Record<string, unknown> = isRecord(body) ? body : {};
+  const problem: { [K in keyof ProblemBody]?: unknown } = isRecord(body) ? body : {};
   return {
     status: response.status,
     code: str(problem.code) ?? `http_${response.status}`,

@@ -7,5 +7,6 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     include: ["components/**/*.test.tsx", "lib/**/*.test.ts"],
+    setupFiles: ["./test/setup.ts"],
   },
 });
