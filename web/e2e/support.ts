@@ -29,6 +29,11 @@ export async function signIn(page: Page, token: string, locale: "en" | "ko" = "e
   await expect(page).toHaveURL(new RegExp(`/${locale}/billing/$`));
 }
 
+/** The page's problem message (Next's route announcer is also role=alert, so match ours by class). */
+export function problemAlert(page: Page) {
+  return page.locator("div.alert[role=alert]");
+}
+
 /** The API as another LogiNexus service sees it (not through the browser). */
 export async function apiAs(token: string): Promise<APIRequestContext> {
   return request.newContext({ baseURL: `${apiUrl}/`, extraHTTPHeaders: { Authorization: `Bearer ${token}` } });

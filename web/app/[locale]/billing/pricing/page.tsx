@@ -1,11 +1,13 @@
 "use client";
 
+import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { PlanCard } from "@/components/PlanCard";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { billingApi, type PaidTier, type Plan, type PlanTier } from "@/lib/api/client";
 import type { ApiProblem } from "@/lib/api/problem";
 import { accessToken } from "@/lib/auth/accessToken";
+import { devSignInEnabled } from "@/lib/auth/devSignIn";
 import { rememberCheckout } from "@/lib/checkoutIntent";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { absoluteUrl, billingPath } from "@/lib/routes";
@@ -55,6 +57,13 @@ export default function PricingPage() {
       <p className="lead">{messages.pricing.intro}</p>
       {problem && <ProblemAlert problem={problem} onRetry={() => void load()} onOpenPortal={() => void openPortal()} />}
       {busy && <p role="status">{messages.pricing.redirecting}</p>}
+      {plans && !signedIn && (
+        <p className="notice">
+          {devSignInEnabled
+            ? <Link href={billingPath(locale, "sign-in")}>{messages.plan.signInToUpgrade}</Link>
+            : messages.plan.signInToUpgrade}
+        </p>
+      )}
       {plans === null && !problem && <p role="status">{messages.app.loading}</p>}
       {plans && (
         <div className="plan-grid">
@@ -69,7 +78,6 @@ export default function PricingPage() {
           ))}
         </div>
       )}
-      {plans && !signedIn && <p className="muted">{messages.plan.signInToUpgrade}</p>}
     </>
   );
 }
