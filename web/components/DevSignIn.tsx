@@ -35,7 +35,7 @@ export function DevSignIn() {
       window.history.replaceState(null, "", window.location.pathname);
       accept(fromFragment);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Once, on arrival: `accept` reads nothing that changes later.
   }, []);
 
   const submit = (event: FormEvent) => {

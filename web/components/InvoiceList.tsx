@@ -42,10 +42,10 @@ export function InvoiceList({ invoices, hasMore, onLoadMore, loading = false }: 
               return (
                 <tr key={invoice.id}>
                   <th scope="row">{number}</th>
-                  <td>{formatDate(invoice.created, locale)}</td>
-                  <td className="numeric">{formatMoney(invoice.amount_due, invoice.currency, locale)}</td>
-                  <td>{statusText(invoice.status, messages)}</td>
-                  <td className="invoice-list__links">
+                  <td data-label={m.date}>{formatDate(invoice.created, locale)}</td>
+                  <td data-label={m.amount} className="numeric">{formatMoney(invoice.amount_due, invoice.currency, locale)}</td>
+                  <td data-label={m.status}>{statusText(invoice.status, messages)}</td>
+                  <td data-label={m.links} className="invoice-list__links">
                     {invoice.hosted_invoice_url && (
                       <a href={invoice.hosted_invoice_url} target="_blank" rel="noopener noreferrer" aria-label={format(m.view, { number })}>
                         {m.viewShort}
