@@ -1,7 +1,6 @@
 import type { components } from "./schema.gen";
-import { format, type Messages } from "@/lib/i18n/messages";
+import { format, type Locale, type Messages } from "@/lib/i18n/messages";
 import { formatNumber } from "@/lib/i18n/formatting";
-import type { Locale } from "@/lib/i18n/messages";
 
 type Schemas = components["schemas"];
 type ProblemDetails = Schemas["ProblemDetails"];
