@@ -39,7 +39,7 @@ export BILLING_TEST_AZURITE_KEY="$AZURITE_ACCOUNT_KEY"
 
 log "Testing"
 set +e
-dotnet test LogiNexus.Billing.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" | tee "$STATE/test.log"
+dotnet test LogiNexus.Billing.sln -c Release --no-build --nologo --logger "console;verbosity=detailed" "$@" | tee "$STATE/test.log"
 status=${PIPESTATUS[0]}
 set -e
 passed="$(grep -Eo '^\s+Passed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1 || true)"

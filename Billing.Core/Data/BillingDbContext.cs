@@ -1,4 +1,5 @@
 using Billing.Core.Plans;
+using Billing.Core.Subscriptions;
 using Billing.Core.Tenants;
 using Billing.Core.Usage;
 using Billing.Core.Webhooks;
@@ -13,6 +14,8 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<UsageRecord> UsageRecords => Set<UsageRecord>();
     public DbSet<WebhookEvent> WebhookEvents => Set<WebhookEvent>();
     public DbSet<UsageConsumption> UsageConsumptions => Set<UsageConsumption>();
+    public DbSet<StripeSubscription> Subscriptions => Set<StripeSubscription>();
+    public DbSet<OpenCheckoutSession> OpenCheckoutSessions => Set<OpenCheckoutSession>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -53,7 +56,29 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             w.HasIndex(x => x.StripeEventId).IsUnique();
             w.Property(x => x.Payload).HasColumnType("jsonb");
             w.ToTable(x => x.HasCheckConstraint("ck_webhook_events_outcome",
-                "outcome IS NULL OR outcome IN ('applied', 'ignored', 'stale')"));
+                $"outcome IS NULL OR outcome IN ({string.Join(", ", WebhookOutcomes.All.Select(o => $"'{o}'"))})"));
+        });
+
+        model.Entity<StripeSubscription>(s =>
+        {
+            s.ToTable("subscriptions");
+            s.HasKey(x => x.Id);
+            s.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+            s.HasIndex(x => x.TenantId);
+            s.Property(x => x.PlanTier).HasConversion(tier => tier == null ? null : WireNames.Of(tier.Value), text => text == null ? null : ParseTier(text));
+            s.Ignore(x => x.StatePosition);
+            s.Ignore(x => x.PaymentPosition);
+            s.Ignore(x => x.HasState);
+            s.Ignore(x => x.EffectiveStatus);
+            s.Ignore(x => x.IsLive);
+            s.ToTable(x => x.HasCheckConstraint("ck_subscriptions_plan_tier", "plan_tier IS NULL OR plan_tier IN ('pro', 'enterprise')"));
+        });
+
+        model.Entity<OpenCheckoutSession>(o =>
+        {
+            o.ToTable("open_checkout_sessions");
+            o.HasKey(x => x.TenantId);
+            o.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
         });
 
         model.Entity<UsageConsumption>(c =>

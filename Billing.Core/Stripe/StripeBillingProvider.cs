@@ -70,6 +70,32 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
             ToUtc(i.Created), ToUtc(i.PeriodStart), ToUtc(i.PeriodEnd), i.HostedInvoiceUrl, i.InvoicePdf)).ToList(), page.HasMore);
     }
 
+    public async Task<string> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct)
+    {
+        var sessions = new global::Stripe.Checkout.SessionService(stripe);
+        var session = await CallAsync("retrieve checkout session", null, request => sessions.GetAsync(sessionId, null, request, ct), ct);
+        if (session.Status != CheckoutSessionStatuses.Open)
+            return session.Status;
+        try
+        {
+            return (await CallAsync("expire checkout session", $"expire-{sessionId}", request =>
+                sessions.ExpireAsync(sessionId, null, request, ct), ct)).Status;
+        }
+        catch (BillingException e) when (e.Code == "stripe_error")
+        {
+            // Stripe refuses to expire a session that stopped being open meanwhile (paid a moment ago): ask what it is now.
+            return (await CallAsync("retrieve checkout session", null, request => sessions.GetAsync(sessionId, null, request, ct), ct)).Status;
+        }
+    }
+
+    public async Task<string?> GetSubscriptionJsonAsync(string subscriptionId, CancellationToken ct)
+    {
+        var subscription = await CallAsync("retrieve subscription", null, request =>
+            new global::Stripe.SubscriptionService(stripe).GetAsync(subscriptionId, null, request, ct), ct);
+        return subscription.StripeResponse?.Content
+               ?? throw new InvalidOperationException($"Stripe.net returned subscription {subscriptionId} without its response body.");
+    }
+
     private static DateTimeOffset ToUtc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     private async Task<T> CallAsync<T>(string operation, string? idempotencyKey, Func<RequestOptions, Task<T>> call, CancellationToken ct)
@@ -105,7 +131,9 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
 
     private static bool IsTransient(Exception e, CancellationToken ct) => e switch
     {
-        StripeException s => (int)s.HttpStatusCode >= 500 || s.HttpStatusCode == HttpStatusCode.TooManyRequests || s.HttpStatusCode == 0
+        // 409: a request under the same idempotency key is still in flight at Stripe (two checkouts racing to
+        // create the tenant's one customer); waiting and asking again gets the first request's answer.
+        StripeException s => (int)s.HttpStatusCode >= 500 || s.HttpStatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.Conflict || s.HttpStatusCode == 0
                              || s.InnerException is HttpRequestException or TaskCanceledException,
         HttpRequestException => true,
         OperationCanceledException => !ct.IsCancellationRequested, // HttpClient's timeout, not our caller leaving

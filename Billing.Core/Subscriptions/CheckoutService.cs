@@ -34,7 +34,7 @@ public sealed class CheckoutService(
         }
 
         var customerId = tenant.StripeCustomerId ?? await EnsureCustomerAsync(tenantId, ct);
-        var session = await provider.CreateCheckoutSessionAsync(new CheckoutSessionRequest(tenantId, customerId, tier, success, cancel), ct);
+        var session = await OpenOnlySessionAsync(new CheckoutSessionRequest(tenantId, customerId, tier, success, cancel), ct);
         logger.LogInformation("Started checkout {SessionId} for {Tier} for tenant {TenantId}", session.SessionId, planTier, tenantId);
         return session;
     }
@@ -49,38 +49,95 @@ public sealed class CheckoutService(
     }
 
     /// <summary>
-    /// Creates the tenant's Stripe customer once. A transaction-scoped advisory lock on the tenant makes a
-    /// second concurrent checkout wait and then find the stored customer; the deterministic idempotency key
-    /// covers a crash between Stripe's answer and our commit.
+    /// Creates a Checkout Session and makes it the tenant's only open one: the one before it is expired in
+    /// Stripe first, so two tabs or a double click can never both be paid. If that earlier session was paid
+    /// meanwhile, the tenant is subscribing already (409). The swap is a compare-and-set on
+    /// <c>open_checkout_sessions</c>; a checkout racing this one makes it retry against the newer session.
+    /// No database connection is held while Stripe answers.
+    /// </summary>
+    private async Task<CheckoutSessionCreated> OpenOnlySessionAsync(CheckoutSessionRequest request, CancellationToken ct)
+    {
+        var previous = await OpenSessionAsync(request.TenantId, ct);
+        CheckoutSessionCreated? created = null;
+        for (var attempt = 0; attempt < MaxSessionSwaps; attempt++)
+        {
+            if (previous is not null && await provider.ExpireCheckoutSessionAsync(previous, ct) == CheckoutSessionStatuses.Complete)
+            {
+                if (created is not null) await provider.ExpireCheckoutSessionAsync(created.SessionId, ct);
+                await ForgetSessionAsync(request.TenantId, previous, ct);
+                throw BillingException.Conflict("already_subscribed",
+                    "A checkout of this tenant has just been paid; the subscription appears within moments.");
+            }
+            created ??= await provider.CreateCheckoutSessionAsync(request, ct);
+            if (await SwapOpenSessionAsync(request.TenantId, previous, created.SessionId, ct))
+            {
+                if (previous is not null)
+                    logger.LogInformation("Expired checkout {PreviousSessionId} of tenant {TenantId}: {SessionId} replaces it",
+                        previous, request.TenantId, created.SessionId);
+                return created;
+            }
+            previous = await OpenSessionAsync(request.TenantId, ct);
+        }
+        await provider.ExpireCheckoutSessionAsync(created!.SessionId, ct);
+        throw BillingException.Conflict("checkout_in_progress", "Another checkout of this tenant is being started; try again in a moment.");
+    }
+
+    private const int MaxSessionSwaps = 3;
+
+    private async Task<string?> OpenSessionAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var read = db.CreateCommand("SELECT session_id FROM open_checkout_sessions WHERE tenant_id = $1");
+        read.Parameters.Add(new() { Value = tenantId });
+        return await read.ExecuteScalarAsync(ct) as string;
+    }
+
+    private async Task<bool> SwapOpenSessionAsync(Guid tenantId, string? previous, string sessionId, CancellationToken ct)
+    {
+        await using var swap = db.CreateCommand(previous is null
+            ? "INSERT INTO open_checkout_sessions (tenant_id, session_id, created_at) VALUES ($1, $2, now()) ON CONFLICT (tenant_id) DO NOTHING"
+            : "UPDATE open_checkout_sessions SET session_id = $2, created_at = now() WHERE tenant_id = $1 AND session_id = $3");
+        swap.Parameters.Add(new() { Value = tenantId });
+        swap.Parameters.Add(new() { Value = sessionId });
+        if (previous is not null) swap.Parameters.Add(new() { Value = previous });
+        return await swap.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    private async Task ForgetSessionAsync(Guid tenantId, string sessionId, CancellationToken ct)
+    {
+        await using var forget = db.CreateCommand("DELETE FROM open_checkout_sessions WHERE tenant_id = $1 AND session_id = $2");
+        forget.Parameters.Add(new() { Value = tenantId });
+        forget.Parameters.Add(new() { Value = sessionId });
+        await forget.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Creates the tenant's Stripe customer once without holding anything while Stripe answers: every
+    /// racing checkout asks Stripe under the same idempotency key (so Stripe makes one customer), and the
+    /// link is conditional (<c>WHERE stripe_customer_id IS NULL</c>), so the first link wins and every caller
+    /// then uses the stored one.
     /// </summary>
     private async Task<string> EnsureCustomerAsync(Guid tenantId, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))", connection, tx))
-        {
-            lockCommand.Parameters.Add(new() { Value = tenantId.ToString() });
-            await lockCommand.ExecuteNonQueryAsync(ct);
-        }
-
-        await using (var read = new NpgsqlCommand("SELECT stripe_customer_id FROM tenants WHERE id = $1", connection, tx))
-        {
-            read.Parameters.Add(new() { Value = tenantId });
-            if (await read.ExecuteScalarAsync(ct) is string existing)
-                return existing;
-        }
-
-        var customerId = await provider.CreateCustomerAsync(tenantId, ct);
-        await using (var store = new NpgsqlCommand(
-            "UPDATE tenants SET stripe_customer_id = $2, updated_at = now() WHERE id = $1 AND stripe_customer_id IS NULL", connection, tx))
-        {
-            store.Parameters.Add(new() { Value = tenantId });
-            store.Parameters.Add(new() { Value = customerId });
-            await store.ExecuteNonQueryAsync(ct);
-        }
-        await tx.CommitAsync(ct);
-        logger.LogInformation("Created billing customer {CustomerId} for tenant {TenantId}", customerId, tenantId);
-        return customerId;
+        var created = await provider.CreateCustomerAsync(tenantId, ct);
+        await using var link = db.CreateCommand(
+            """
+            WITH linked AS (
+                UPDATE tenants SET stripe_customer_id = $2, updated_at = now() WHERE id = $1 AND stripe_customer_id IS NULL
+                RETURNING stripe_customer_id)
+            SELECT stripe_customer_id FROM linked
+            UNION ALL
+            SELECT stripe_customer_id FROM tenants WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM linked)
+            """);
+        link.Parameters.Add(new() { Value = tenantId });
+        link.Parameters.Add(new() { Value = created });
+        var stored = await link.ExecuteScalarAsync(ct) as string
+                     ?? throw new InvalidOperationException($"Tenant {tenantId} has no row to link customer {created} to.");
+        if (stored == created)
+            logger.LogInformation("Linked billing customer {CustomerId} to tenant {TenantId}", created, tenantId);
+        else
+            logger.LogWarning("Tenant {TenantId} is linked to customer {CustomerId}; customer {UnusedCustomerId} from Stripe is unused",
+                tenantId, stored, created);
+        return stored;
     }
 
     /// <summary>A redirect must stay on the frontend's origin: anything else would make us an open redirect.</summary>

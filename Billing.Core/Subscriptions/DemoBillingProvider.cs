@@ -37,6 +37,7 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
         var created = new JsonObject
         {
             ["id"] = subscriptionId, ["object"] = "subscription", ["customer"] = request.CustomerId, ["status"] = "active",
+            ["created"] = now.ToUnixTimeSeconds(),
             ["cancel_at_period_end"] = false, ["metadata"] = metadata(),
             ["items"] = new JsonObject
             {
@@ -80,6 +81,16 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
         var page = all.Skip(after).Take(limit).ToList();
         return Task.FromResult(new InvoicePage(page, after + page.Count < all.Count));
     }
+
+    /// <summary>A demo session completes the moment it is created (its events are already on the queue).</summary>
+    public Task<string> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct) =>
+        Task.FromResult(CheckoutSessionStatuses.Complete);
+
+    /// <summary>
+    /// There is no Stripe to ask. No tie can arise here anyway: a demo checkout sends one
+    /// <c>checkout.session.completed</c> and one <c>customer.subscription.created</c>, which differ in rank.
+    /// </summary>
+    public Task<string?> GetSubscriptionJsonAsync(string subscriptionId, CancellationToken ct) => Task.FromResult<string?>(null);
 
     private static string Event(string type, JsonObject obj, DateTimeOffset now) => new JsonObject
     {

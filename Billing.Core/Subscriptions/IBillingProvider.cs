@@ -28,4 +28,20 @@ public interface IBillingProvider
     Task<string> CreatePortalSessionAsync(string customerId, string returnUrl, CancellationToken ct);
 
     Task<InvoicePage> ListInvoicesAsync(Tenant tenant, int limit, string? startingAfter, CancellationToken ct);
+
+    /// <summary>
+    /// Makes sure a Checkout Session can no longer be paid: expires it if it is open. Answers its status
+    /// afterwards: <c>expired</c>, or <c>complete</c> when it was paid before we could expire it.
+    /// </summary>
+    Task<string> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct);
+
+    /// <summary>The subscription as Stripe shows it now (its raw JSON); null where there is no Stripe to ask (demo mode).</summary>
+    Task<string?> GetSubscriptionJsonAsync(string subscriptionId, CancellationToken ct);
+}
+
+public static class CheckoutSessionStatuses
+{
+    public const string Open = "open";
+    public const string Complete = "complete";
+    public const string Expired = "expired";
 }

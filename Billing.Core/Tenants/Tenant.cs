@@ -1,4 +1,5 @@
 using Billing.Core.Plans;
+using Billing.Core.Subscriptions;
 using Billing.Core.Usage;
 
 namespace Billing.Core.Tenants;
@@ -15,7 +16,7 @@ public sealed class Tenant
     public DateTimeOffset? BillingPeriodStart { get; set; }
     public DateTimeOffset? BillingPeriodEnd { get; set; }
 
-    /// <summary>Creation time of the last subscription event applied; older ones are stale.</summary>
+    /// <summary>Creation time of the newest event applied to this tenant (the order itself is kept per subscription).</summary>
     public DateTimeOffset? SubscriptionEventAt { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
@@ -24,81 +25,63 @@ public sealed class Tenant
     public BillingPeriod CurrentPeriod(DateTimeOffset now) =>
         BillingPeriod.Current(BillingPeriodStart, BillingPeriodEnd, now);
 
-    /// <summary>Stripe does not order events: one created before the last applied subscription event is stale.</summary>
-    public bool IsStale(DateTimeOffset eventCreated) => SubscriptionEventAt is { } last && eventCreated < last;
-
     /// <summary>
-    /// Links the Stripe customer (once: checkout creates one customer per tenant) and, when given, the
-    /// subscription. Returns false when the event names a different customer than the one linked.
+    /// Links the Stripe customer: once, since checkout creates one customer per tenant. Returns false when
+    /// the event names a different customer than the one linked.
     /// </summary>
-    public bool LinkStripe(string? customerId, string? subscriptionId, DateTimeOffset now)
+    public bool LinkCustomer(string? customerId, DateTimeOffset now)
     {
-        if (customerId is not null && StripeCustomerId is not null && customerId != StripeCustomerId)
-            return false;
-        StripeCustomerId ??= customerId;
-        if (subscriptionId is not null) StripeSubscriptionId = subscriptionId;
+        if (customerId is null || customerId == StripeCustomerId) return true;
+        if (StripeCustomerId is not null) return false;
+        StripeCustomerId = customerId;
         UpdatedAt = now;
         return true;
     }
 
     /// <summary>
-    /// A subscription was created or changed in Stripe: take its status and period, and its tier only while it
-    /// is live. An ended one (canceled, incomplete_expired) is the same as a deletion, whichever of the two
-    /// events Stripe delivers last; one not yet paid or paused (incomplete, paused) grants no paid limits.
+    /// Works out the tenant's plan from everything known about its subscriptions, so the row depends only on
+    /// which events have been applied, never on the order they came in. The tenant's subscription is its
+    /// oldest live one (by Stripe's creation time); failing that its oldest known one that has not ended
+    /// (incomplete, paused: no paid limits); failing that one whose checkout completed but whose state has
+    /// not arrived yet. With none left, a tenant that had subscriptions is back on free, on calendar months.
     /// </summary>
-    public void ApplySubscription(SubscriptionState state, DateTimeOffset eventCreated, DateTimeOffset now)
+    public SubscriptionProjection Project(IReadOnlyCollection<StripeSubscription> subscriptions, DateTimeOffset now)
     {
-        if (SubscriptionStatuses.HasEnded(state.Status))
+        var open = subscriptions.Where(s => !s.Ended).OrderBy(s => s.StripeCreatedAt ?? DateTimeOffset.MaxValue).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
+        var live = open.Where(s => s.IsLive).ToList();
+        var current = live.FirstOrDefault()
+                      ?? open.FirstOrDefault(s => s.HasState)
+                      ?? open.FirstOrDefault(s => s.CheckoutSessionId is not null);
+
+        if (current is not null)
         {
-            EndSubscription(eventCreated, now);
-            return;
+            StripeSubscriptionId = current.Id;
+            PlanTier = current.IsLive && current.PlanTier is { } tier ? tier : PlanTier.Free;
+            SubscriptionStatus = current.EffectiveStatus ?? SubscriptionStatus;
+            CancelAtPeriodEnd = current.HasState && current.CancelAtPeriodEnd;
+            if (current.PeriodStart is { } start && current.PeriodEnd is { } end)
+            {
+                BillingPeriodStart = start;
+                BillingPeriodEnd = end;
+            }
         }
-        StripeCustomerId ??= state.CustomerId;
-        StripeSubscriptionId = state.SubscriptionId;
-        UpdatedAt = now;
-        PlanTier = SubscriptionStatuses.IsLive(state.Status) ? state.Tier : PlanTier.Free;
-        SubscriptionStatus = state.Status;
-        CancelAtPeriodEnd = state.CancelAtPeriodEnd;
-        if (state.Period is { } period)
+        else if (subscriptions.Count > 0)
         {
-            BillingPeriodStart = period.Start;
-            BillingPeriodEnd = period.End;
+            var month = BillingPeriod.CalendarMonth(now);
+            StripeSubscriptionId = null;
+            PlanTier = PlanTier.Free;
+            SubscriptionStatus = SubscriptionStatuses.Canceled;
+            CancelAtPeriodEnd = false;
+            BillingPeriodStart = month.Start;
+            BillingPeriodEnd = month.End;
         }
-        SubscriptionEventAt = eventCreated;
-    }
-
-    /// <summary>The subscription ended: back to free, on calendar months.</summary>
-    public void EndSubscription(DateTimeOffset eventCreated, DateTimeOffset now)
-    {
-        var month = BillingPeriod.CalendarMonth(now);
-        PlanTier = PlanTier.Free;
-        SubscriptionStatus = SubscriptionStatuses.Canceled;
-        CancelAtPeriodEnd = false;
-        StripeSubscriptionId = null;
-        BillingPeriodStart = month.Start;
-        BillingPeriodEnd = month.End;
-        SubscriptionEventAt = eventCreated;
         UpdatedAt = now;
-    }
-
-    /// <summary>An invoice was paid: a subscription that was behind on payment is active again. Returns whether anything changed.</summary>
-    public bool MarkPaid(DateTimeOffset now)
-    {
-        if (SubscriptionStatus is not (SubscriptionStatuses.PastDue or SubscriptionStatuses.Unpaid)) return false;
-        SubscriptionStatus = SubscriptionStatuses.Active;
-        UpdatedAt = now;
-        return true;
-    }
-
-    public void MarkPastDue(DateTimeOffset now)
-    {
-        SubscriptionStatus = SubscriptionStatuses.PastDue;
-        UpdatedAt = now;
+        return new SubscriptionProjection(current, live.Where(s => s != current).ToList());
     }
 }
 
-/// <summary>What a subscription event says about the tenant's subscription.</summary>
-public sealed record SubscriptionState(string? CustomerId, string SubscriptionId, PlanTier Tier, string Status, bool CancelAtPeriodEnd, BillingPeriod? Period);
+/// <summary>The tenant's subscription after <see cref="Tenant.Project"/>, and any other live one (paid twice: to refund).</summary>
+public sealed record SubscriptionProjection(StripeSubscription? Current, IReadOnlyList<StripeSubscription> Duplicates);
 
 /// <summary>Stripe's subscription statuses that we store as they come; <see cref="Live"/> ones block a second checkout.</summary>
 public static class SubscriptionStatuses

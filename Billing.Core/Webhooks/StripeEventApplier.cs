@@ -1,5 +1,6 @@
 using Billing.Core.Data;
 using Billing.Core.Stripe;
+using Billing.Core.Subscriptions;
 using Billing.Core.Tenants;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -9,19 +10,48 @@ using EventTypes = Stripe.EventTypes;
 namespace Billing.Core.Webhooks;
 
 /// <summary>
-/// Applies one queued Stripe event exactly once (DESIGN.md section 9). In one transaction it records the
-/// event (a duplicate id ends the work: nothing changes) and applies it to the tenant, locked for the
-/// duration. Any failure rolls both back and escapes, so the queue retries and finally dead-letters it.
+/// Applies one queued Stripe event exactly once (README, "Webhook pipeline"). In one transaction it records
+/// the event (a duplicate id ends the work: nothing changes), records what the event says about its
+/// subscription if it is newer in the <see cref="EventPosition"/> order than what we have, and works the
+/// tenant's row out again from all its subscriptions (<see cref="Tenant.Project"/>), under the tenant's row
+/// lock. So the tenant ends the same whatever order and however often Stripe delivers a set of events. Any
+/// failure rolls everything back and escapes, so the queue retries and finally dead-letters it.
 /// </summary>
-public sealed class StripeEventApplier(BillingDbContext db, IOptions<StripeOptions> stripe, TimeProvider clock, ILogger<StripeEventApplier> logger)
+public sealed class StripeEventApplier(
+    BillingDbContext db, IBillingProvider gateway, IOptions<StripeOptions> stripe, TimeProvider clock, ILogger<StripeEventApplier> logger)
 {
     public async Task<string?> ApplyAsync(string message, CancellationToken ct)
     {
         var json = StripeEventQueue.Decode(message);
         var evt = StripeEventJson.Parse(json);
         using var scope = logger.BeginScope("StripeEventId:{StripeEventId} EventType:{EventType}", evt.Id, evt.Type);
-        var now = clock.GetUtcNow();
 
+        var result = await ApplyOnceAsync(evt, json, tie: null, ct);
+        if (result is Outcome.NeedsStripe needs)
+        {
+            // Two updates of one second: the events cannot tell their order, Stripe can. Asked outside the
+            // transaction, so no row lock or connection waits on Stripe; if Stripe is down this throws and
+            // the message is retried later.
+            var now = await gateway.GetSubscriptionJsonAsync(needs.SubscriptionId, ct);
+            logger.LogWarning("Two updates of subscription {SubscriptionId} in the same second; resolving from {Source}",
+                needs.SubscriptionId, now is null ? "event ids (no Stripe to ask)" : "Stripe's current subscription");
+            result = await ApplyOnceAsync(evt, json, new TieResolution(now), ct);
+        }
+        return (result as Outcome.Done)?.Name;
+    }
+
+    private sealed record TieResolution(string? SubscriptionJson);
+
+    private abstract record Outcome
+    {
+        public sealed record Done(string? Name) : Outcome;
+        public sealed record NeedsStripe(string SubscriptionId) : Outcome;
+    }
+
+    private async Task<Outcome> ApplyOnceAsync(StripeEventJson evt, string json, TieResolution? tie, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        db.ChangeTracker.Clear();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var recorded = await db.Database.ExecuteSqlAsync(
             $"""
@@ -33,107 +63,153 @@ public sealed class StripeEventApplier(BillingDbContext db, IOptions<StripeOptio
         {
             await tx.CommitAsync(ct);
             logger.LogInformation("Skipped {EventType} {EventId}: already applied", evt.Type, evt.Id);
-            return null;
+            return new Outcome.Done(null);
         }
 
-        var (outcome, tenantId) = await ApplyAsync(evt, now, ct);
+        var (outcome, tenantId, needsStripe) = await ApplyAsync(evt, tie, now, ct);
+        if (needsStripe is not null)
+        {
+            await tx.RollbackAsync(ct);
+            return new Outcome.NeedsStripe(needsStripe);
+        }
         await db.SaveChangesAsync(ct);
         await db.WebhookEvents.Where(e => e.StripeEventId == evt.Id)
             .ExecuteUpdateAsync(e => e.SetProperty(x => x.ProcessedAt, now).SetProperty(x => x.Outcome, outcome), ct);
         await tx.CommitAsync(ct);
 
         logger.LogInformation("{Outcome} {EventType} {EventId} for tenant {TenantId}", outcome, evt.Type, evt.Id, tenantId);
-        return outcome;
+        return new Outcome.Done(outcome);
     }
 
-    private async Task<(string Outcome, Guid? TenantId)> ApplyAsync(StripeEventJson evt, DateTimeOffset now, CancellationToken ct)
+    private async Task<(string Outcome, Guid? TenantId, string? NeedsStripe)> ApplyAsync(StripeEventJson evt, TieResolution? tie, DateTimeOffset now, CancellationToken ct)
     {
-        switch (evt.Type)
+        if (EventPosition.RankOf(evt.Type) is not { } rank) return (WebhookOutcomes.Ignored, null, null);
+        var position = new EventPosition(evt.Created, rank);
+        var isCheckout = evt.Type == EventTypes.CheckoutSessionCompleted;
+        var isInvoice = evt.Type is EventTypes.InvoicePaid or EventTypes.InvoicePaymentFailed;
+        if (isCheckout && evt.ObjectString("mode") != "subscription") return (WebhookOutcomes.Ignored, null, null);
+
+        var subscriptionId = isCheckout ? evt.ObjectReference("subscription") : isInvoice ? evt.InvoiceSubscriptionId() : evt.ObjectString("id");
+        var tenantIdText = isCheckout ? evt.ObjectString("client_reference_id") ?? evt.Metadata("tenant_id")
+            : isInvoice ? evt.InvoiceMetadata("tenant_id") : evt.Metadata("tenant_id");
+        var customerId = evt.ObjectReference("customer");
+
+        // A one-off invoice says nothing about a subscription.
+        if (isInvoice && subscriptionId is null) return (WebhookOutcomes.Ignored, null, null);
+        var tenant = await FindTenantAsync(tenantIdText, subscriptionId, customerId, ct);
+        if (tenant is null) return (WebhookOutcomes.Ignored, null, null);
+        if (isCheckout)
+            await db.OpenCheckoutSessions.Where(o => o.TenantId == tenant.Id && o.SessionId == evt.ObjectString("id")).ExecuteDeleteAsync(ct);
+        if (!tenant.LinkCustomer(customerId, now))
         {
-            case EventTypes.CheckoutSessionCompleted:
-            {
-                if (evt.ObjectString("mode") != "subscription") return (WebhookOutcomes.Ignored, null);
-                var tenant = await FindTenantAsync(evt.ObjectString("client_reference_id") ?? evt.Metadata("tenant_id"), evt.ObjectReference("customer"), ct);
-                if (tenant is null) return (WebhookOutcomes.Ignored, null);
-                if (!tenant.LinkStripe(evt.ObjectReference("customer"), tenant.StripeSubscriptionId is null ? evt.ObjectReference("subscription") : null, now))
-                    return (Mismatch(tenant, evt), tenant.Id);
-                return (WebhookOutcomes.Applied, tenant.Id);
-            }
-
-            case EventTypes.CustomerSubscriptionCreated:
-            case EventTypes.CustomerSubscriptionUpdated:
-            {
-                var tenant = await FindTenantAsync(evt.Metadata("tenant_id"), evt.ObjectReference("customer"), ct);
-                if (tenant is null) return (WebhookOutcomes.Ignored, null);
-                if (tenant.IsStale(evt.Created)) return (WebhookOutcomes.Stale, tenant.Id);
-                var price = evt.FirstItemPriceId();
-                if (stripe.Value.TierForPrice(price) is not { } tier)
-                {
-                    logger.LogWarning("Subscription {SubscriptionId} has unknown price {PriceId}; tenant {TenantId} left unchanged",
-                        evt.ObjectString("id"), price, tenant.Id);
-                    return (WebhookOutcomes.Ignored, tenant.Id);
-                }
-                var customer = evt.ObjectReference("customer");
-                if (customer is not null && tenant.StripeCustomerId is not null && customer != tenant.StripeCustomerId)
-                    return (Mismatch(tenant, evt), tenant.Id);
-                var status = evt.ObjectString("status") ?? SubscriptionStatuses.Active;
-                if (SubscriptionStatuses.HasEnded(status) && IsAboutAnotherSubscription(tenant, evt))
-                    return (WebhookOutcomes.Ignored, tenant.Id);
-                tenant.ApplySubscription(new SubscriptionState(customer, evt.ObjectString("id")!, tier,
-                    status, evt.ObjectBool("cancel_at_period_end"), evt.SubscriptionPeriod()), evt.Created, now);
-                return (WebhookOutcomes.Applied, tenant.Id);
-            }
-
-            case EventTypes.CustomerSubscriptionDeleted:
-            {
-                var tenant = await FindTenantAsync(evt.Metadata("tenant_id"), evt.ObjectReference("customer"), ct);
-                if (tenant is null) return (WebhookOutcomes.Ignored, null);
-                if (tenant.IsStale(evt.Created)) return (WebhookOutcomes.Stale, tenant.Id);
-                if (IsAboutAnotherSubscription(tenant, evt)) return (WebhookOutcomes.Ignored, tenant.Id);
-                tenant.EndSubscription(evt.Created, now);
-                return (WebhookOutcomes.Applied, tenant.Id);
-            }
-
-            case EventTypes.InvoicePaid:
-            case EventTypes.InvoicePaymentFailed:
-            {
-                var tenant = await FindTenantAsync(evt.InvoiceMetadata("tenant_id"), evt.ObjectReference("customer"), ct);
-                if (tenant is null) return (WebhookOutcomes.Ignored, null);
-                if (tenant.IsStale(evt.Created)) return (WebhookOutcomes.Stale, tenant.Id);
-                // An invoice of a subscription the tenant no longer has (or a one-off invoice) says nothing about its status.
-                if (tenant.StripeSubscriptionId is null || tenant.StripeSubscriptionId != evt.InvoiceSubscriptionId())
-                    return (WebhookOutcomes.Ignored, tenant.Id);
-                if (evt.Type == EventTypes.InvoicePaid) tenant.MarkPaid(now);
-                else tenant.MarkPastDue(now);
-                return (WebhookOutcomes.Applied, tenant.Id);
-            }
-
-            default:
-                return (WebhookOutcomes.Ignored, null);
+            logger.LogWarning("Event names customer {CustomerId} but tenant {TenantId} is linked to {LinkedCustomerId}; left unchanged",
+                customerId, tenant.Id, tenant.StripeCustomerId);
+            return (WebhookOutcomes.Ignored, tenant.Id, null);
         }
+        if (subscriptionId is null) return (WebhookOutcomes.Applied, tenant.Id, null);
+
+        var subscriptions = await db.Subscriptions.Where(s => s.TenantId == tenant.Id).ToListAsync(ct);
+        var subscription = subscriptions.FirstOrDefault(s => s.Id == subscriptionId);
+        if (subscription is null)
+        {
+            if (await db.Subscriptions.AnyAsync(s => s.Id == subscriptionId, ct))
+            {
+                logger.LogWarning("Subscription {SubscriptionId} belongs to another tenant than {TenantId}; left unchanged", subscriptionId, tenant.Id);
+                return (WebhookOutcomes.Ignored, tenant.Id, null);
+            }
+            subscription = new StripeSubscription { Id = subscriptionId, TenantId = tenant.Id, CustomerId = customerId, CreatedAt = now, UpdatedAt = now };
+            db.Subscriptions.Add(subscription);
+            subscriptions.Add(subscription);
+        }
+
+        var endsIt = evt.Type == EventTypes.CustomerSubscriptionDeleted
+                     || (!isCheckout && !isInvoice && evt.ObjectString("status") is { } s && SubscriptionStatuses.HasEnded(s));
+        if (subscription.Ended && !endsIt)
+            return (WebhookOutcomes.Stale, tenant.Id, null);
+
+        var outcome = WebhookOutcomes.Applied;
+        if (isCheckout)
+        {
+            subscription.CheckoutSessionId ??= evt.ObjectString("id");
+        }
+        else if (isInvoice)
+        {
+            if (subscription.RecordPayment(evt.Type == EventTypes.InvoicePaymentFailed, position, now) == RecordResult.Stale)
+                return (WebhookOutcomes.Stale, tenant.Id, null);
+        }
+        else
+        {
+            var source = evt;
+            var winsTie = false;
+            if (tie is not null)
+            {
+                winsTie = tie.SubscriptionJson is not null || string.CompareOrdinal(evt.Id, subscription.StateEventId) > 0;
+                if (tie.SubscriptionJson is { } snapshot) source = evt.WithObject(snapshot);
+                outcome = WebhookOutcomes.TieResolved;
+            }
+            if (StateOf(source, subscriptionId) is not { } state) return (WebhookOutcomes.Ignored, tenant.Id, null);
+            var wasEnded = subscription.Ended;
+            switch (subscription.RecordState(state, position, evt.Id, winsTie, now))
+            {
+                case RecordResult.Tie when tie is null:
+                    return (WebhookOutcomes.Stale, tenant.Id, subscriptionId);
+                // An end is final even when its event is older than the state we have: it still ends the subscription.
+                case RecordResult.Stale or RecordResult.Tie when wasEnded || !subscription.Ended:
+                    return (WebhookOutcomes.Stale, tenant.Id, null);
+            }
+        }
+
+        var before = tenant.StripeSubscriptionId;
+        var projection = tenant.Project(subscriptions, now);
+        if (tenant.SubscriptionEventAt is not { } last || evt.Created > last) tenant.SubscriptionEventAt = evt.Created;
+
+        if (projection.Duplicates.Count > 0 && (projection.Current == subscription || projection.Duplicates.Contains(subscription)))
+        {
+            logger.LogError(
+                "Tenant {TenantId} has {LiveCount} live subscriptions: it keeps {SubscriptionId} (created first); {DuplicateSubscriptionIds} must be refunded and canceled in Stripe",
+                tenant.Id, projection.Duplicates.Count + 1, projection.Current!.Id, string.Join(",", projection.Duplicates.Select(d => d.Id)));
+            return (WebhookOutcomes.DuplicateSubscription, tenant.Id, null);
+        }
+        if (projection.Current != subscription && before != subscriptionId)
+        {
+            logger.LogInformation("Subscription {SubscriptionId} is not tenant {TenantId}'s current one ({CurrentSubscriptionId}); recorded, tenant unchanged",
+                subscriptionId, tenant.Id, projection.Current?.Id);
+            return (WebhookOutcomes.Ignored, tenant.Id, null);
+        }
+        return (outcome, tenant.Id, null);
     }
 
-    /// <summary>The end of an older subscription says nothing about the one the tenant has now.</summary>
-    private static bool IsAboutAnotherSubscription(Tenant tenant, StripeEventJson evt) =>
-        tenant.StripeSubscriptionId is { } current && current != evt.ObjectString("id");
-
-    private string Mismatch(Tenant tenant, StripeEventJson evt)
+    /// <summary>What a subscription event (or Stripe's current subscription) says; null when its price is none of ours.</summary>
+    private SubscriptionState? StateOf(StripeEventJson evt, string subscriptionId)
     {
-        logger.LogWarning("Event names customer {CustomerId} but tenant {TenantId} is linked to {LinkedCustomerId}; left unchanged",
-            evt.ObjectReference("customer"), tenant.Id, tenant.StripeCustomerId);
-        return WebhookOutcomes.Ignored;
+        var deleted = evt.Type == EventTypes.CustomerSubscriptionDeleted;
+        var status = deleted ? SubscriptionStatuses.Canceled : evt.ObjectString("status") ?? SubscriptionStatuses.Active;
+        var price = evt.FirstItemPriceId();
+        var tier = stripe.Value.TierForPrice(price);
+        // A deletion ends the subscription whatever its price; any other event with a price of someone else's changes nothing.
+        if (tier is null && !SubscriptionStatuses.HasEnded(status))
+        {
+            logger.LogWarning("Subscription {SubscriptionId} has unknown price {PriceId}; left unchanged", subscriptionId, price);
+            return null;
+        }
+        return new SubscriptionState(evt.ObjectReference("customer"), subscriptionId, tier, status,
+            evt.ObjectBool("cancel_at_period_end"), evt.SubscriptionPeriod(), evt.ObjectTime("created"));
     }
 
-    /// <summary>The tenant from metadata, else by Stripe customer; locked until the transaction ends.</summary>
-    private async Task<Tenant?> FindTenantAsync(string? tenantIdText, string? customerId, CancellationToken ct)
+    /// <summary>The tenant from metadata, else by the subscription we already know, else by Stripe customer; locked until the transaction ends.</summary>
+    private async Task<Tenant?> FindTenantAsync(string? tenantIdText, string? subscriptionId, string? customerId, CancellationToken ct)
     {
         Tenant? tenant = null;
         if (Guid.TryParse(tenantIdText, out var tenantId))
             tenant = await db.Tenants.FromSql($"SELECT * FROM tenants WHERE id = {tenantId} FOR UPDATE").SingleOrDefaultAsync(ct);
+        if (tenant is null && subscriptionId is not null)
+            tenant = await db.Tenants.FromSql(
+                $"SELECT t.* FROM tenants t JOIN subscriptions s ON s.tenant_id = t.id WHERE s.id = {subscriptionId} FOR UPDATE OF t").SingleOrDefaultAsync(ct);
         if (tenant is null && customerId is not null)
             tenant = await db.Tenants.FromSql($"SELECT * FROM tenants WHERE stripe_customer_id = {customerId} FOR UPDATE").SingleOrDefaultAsync(ct);
         if (tenant is null)
-            logger.LogWarning("No tenant for tenant_id {TenantIdText} or customer {CustomerId}; event recorded, nothing applied", tenantIdText, customerId);
+            logger.LogWarning("No tenant for tenant_id {TenantIdText}, subscription {SubscriptionId} or customer {CustomerId}; event recorded, nothing applied",
+                tenantIdText, subscriptionId, customerId);
         return tenant;
     }
 }

@@ -46,6 +46,19 @@ public sealed class StripeEventJson
     /// <summary>An id that Stripe sends either as a string or, when expanded, as an object with an <c>id</c>.</summary>
     public string? ObjectReference(string name) => Reference(Object, name);
 
+    /// <summary>A Unix-seconds field of <c>data.object</c>, such as a subscription's own <c>created</c>.</summary>
+    public DateTimeOffset? ObjectTime(string name) =>
+        Object.TryGetProperty(name, out var value) && value.TryGetInt64(out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+
+    /// <summary>The same event about another snapshot of its object (the subscription as Stripe shows it now).</summary>
+    public StripeEventJson WithObject(string objectJson)
+    {
+        using var document = JsonDocument.Parse(objectJson);
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException("Stripe answered with something that is not an object.");
+        return new StripeEventJson(Id, Type, Created, ApiVersion, document.RootElement.Clone());
+    }
+
     public bool ObjectBool(string name) => Object.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
 
     public string? Metadata(string key) => Metadata(Object, key);

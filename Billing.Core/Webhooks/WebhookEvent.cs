@@ -13,9 +13,23 @@ public sealed class WebhookEvent
     public string? Outcome { get; set; }
 }
 
+/// <summary>Why an event did or did not change a tenant, as an operator reads it in <c>webhook_events.outcome</c>.</summary>
 public static class WebhookOutcomes
 {
+    /// <summary>It changed what we know of the tenant's subscription.</summary>
     public const string Applied = "applied";
+
+    /// <summary>Nothing to act on: another event type, no tenant, a price that is not ours, another customer, or a subscription that is not the tenant's.</summary>
     public const string Ignored = "ignored";
+
+    /// <summary>Older, in the event order, than what was already applied for its subscription, or about a subscription that has ended.</summary>
     public const string Stale = "stale";
+
+    /// <summary>Two updates of one subscription in one second: applied as Stripe shows the subscription now.</summary>
+    public const string TieResolved = "tie_resolved";
+
+    /// <summary>The tenant has a second live subscription (paid twice): it keeps its oldest one; the other must be refunded.</summary>
+    public const string DuplicateSubscription = "duplicate_subscription";
+
+    public static readonly IReadOnlyList<string> All = [Applied, Ignored, Stale, TieResolved, DuplicateSubscription];
 }

@@ -29,18 +29,27 @@ public sealed class FakeStripe : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Fault>> _faults = new();
     private readonly ConcurrentDictionary<string, (int Status, string Body)> _idempotent = new();
     private readonly ConcurrentDictionary<string, List<JsonObject>> _invoices = new();
+    private readonly ConcurrentDictionary<string, JsonObject> _sessions = new();
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new();
+    private readonly ConcurrentQueue<StripeRequest> _created = new();
+    private readonly ConcurrentDictionary<string, JsonObject> _subscriptions = new();
     private int _sequence;
 
     public abstract record Fault;
     public sealed record Status(int Code, string ErrorType = "api_error", string Message = "Something went wrong on Stripe's end.") : Fault;
     public sealed record Hang(TimeSpan For) : Fault;
     public sealed record Drop : Fault;
+    /// <summary>Answers normally, but only after <paramref name="For"/>: a slow Stripe, not a broken one.</summary>
+    public sealed record Slow(TimeSpan For) : Fault;
 
     private FakeStripe(WebApplication app) => _app = app;
 
     public Uri BaseAddress { get; private set; } = null!;
     public IReadOnlyList<StripeRequest> Requests => _requests.ToList();
     public IEnumerable<StripeRequest> RequestsTo(string path) => _requests.Where(r => r.Path == path);
+
+    /// <summary>The POSTs to <paramref name="path"/> that Stripe carried out: idempotent replays and refusals left out.</summary>
+    public IEnumerable<StripeRequest> CarriedOut(string path) => _created.Where(r => r.Path == path);
 
     public static async Task<FakeStripe> StartAsync()
     {
@@ -61,6 +70,15 @@ public sealed class FakeStripe : IAsyncDisposable
         var queue = _faults.GetOrAdd(path, _ => new ConcurrentQueue<Fault>());
         for (var i = 0; i < times; i++) queue.Enqueue(fault);
     }
+
+    /// <summary>The checkout session as the fake holds it (status open, complete or expired).</summary>
+    public string? SessionStatus(string sessionId) => _sessions.TryGetValue(sessionId, out var session) ? (string?)session["status"] : null;
+
+    /// <summary>The customer pays: the session is complete and can no longer be expired.</summary>
+    public void CompleteSession(string sessionId) => _sessions[sessionId]["status"] = "complete";
+
+    /// <summary>What <c>GET /v1/subscriptions/{id}</c> answers: the subscription as Stripe shows it now.</summary>
+    public void SetSubscription(JsonObject subscription) => _subscriptions[(string)subscription["id"]!] = (JsonObject)subscription.DeepClone();
 
     public void AddInvoices(string customerId, int count)
     {
@@ -115,6 +133,9 @@ public sealed class FakeStripe : IAsyncDisposable
                 case Drop:
                     context.Abort();
                     return;
+                case Slow slow:
+                    await Task.Delay(slow.For, context.RequestAborted);
+                    break;
             }
         }
 
@@ -129,20 +150,58 @@ public sealed class FakeStripe : IAsyncDisposable
             return;
         }
 
-        if (recorded.Method == "POST" && recorded.IdempotencyKey is { } key && _idempotent.TryGetValue($"{recorded.Path}|{key}", out var replay))
+        var idempotency = recorded.Method == "POST" && recorded.IdempotencyKey is { } key ? $"{recorded.Path}|{key}" : null;
+        if (idempotency is not null && _idempotent.TryGetValue(idempotency, out var replay))
         {
             context.Response.Headers["Idempotent-Replayed"] = "true";
             await WriteAsync(context, replay.Status, replay.Body);
             return;
         }
+        // Like Stripe: a second request under a key whose first request is still being processed is refused with 409.
+        if (idempotency is not null && !_inFlight.TryAdd(idempotency, 0))
+        {
+            await WriteAsync(context, 409, Error("idempotency_error",
+                "There is currently another in-progress request using this Stripe-Idempotency-Key (that you have not yet received a response for)."));
+            return;
+        }
 
         var (status, body) = Route(recorded);
-        if (recorded.Method == "POST" && recorded.IdempotencyKey is { } firstKey)
-            _idempotent.TryAdd($"{recorded.Path}|{firstKey}", (status, body));
+        if (idempotency is not null)
+        {
+            _idempotent.TryAdd(idempotency, (status, body));
+            _inFlight.TryRemove(idempotency, out _);
+        }
+        if (recorded.Method == "POST" && status == 200) _created.Enqueue(recorded);
         await WriteAsync(context, status, body);
     }
 
-    private (int, string) Route(StripeRequest r) => (r.Method, r.Path) switch
+    private (int, string) Route(StripeRequest r) => (r.Method, r.Path.Split('/')) switch
+    {
+        ("GET", ["", "v1", "checkout", "sessions", var id]) => _sessions.TryGetValue(id, out var session)
+            ? (200, session.ToJsonString())
+            : (404, Error("invalid_request_error", $"No such checkout.session: '{id}'")),
+
+        ("POST", ["", "v1", "checkout", "sessions", var id, "expire"]) => !_sessions.TryGetValue(id, out var session)
+            ? (404, Error("invalid_request_error", $"No such checkout.session: '{id}'"))
+            : (string?)session["status"] != "open"
+                ? (400, Error("invalid_request_error", "Only Checkout Sessions with a status of `open` can be expired."))
+                : Expire(session),
+
+        ("GET", ["", "v1", "subscriptions", var id]) => _subscriptions.TryGetValue(id, out var subscription)
+            ? (200, subscription.ToJsonString())
+            : (404, Error("invalid_request_error", $"No such subscription: '{id}'")),
+
+        _ => RouteFixed(r),
+    };
+
+    private static (int, string) Expire(JsonObject session)
+    {
+        session["status"] = "expired";
+        session["url"] = null;
+        return (200, session.ToJsonString());
+    }
+
+    private (int, string) RouteFixed(StripeRequest r) => (r.Method, r.Path) switch
     {
         ("POST", "/v1/customers") => (200, new JsonObject
         {
@@ -156,7 +215,7 @@ public sealed class FakeStripe : IAsyncDisposable
 
         ("POST", "/v1/checkout/sessions") => Missing(r.Form, "mode", "customer", "line_items[0][price]", "success_url", "cancel_url") is { } missing
             ? (400, Error("invalid_request_error", $"Missing required param: {missing}."))
-            : (200, new JsonObject
+            : (200, Remember(_sessions, new JsonObject
             {
                 ["id"] = $"cs_test_fake{Interlocked.Increment(ref _sequence)}",
                 ["object"] = "checkout.session",
@@ -169,7 +228,7 @@ public sealed class FakeStripe : IAsyncDisposable
                 ["status"] = "open",
                 ["url"] = $"https://checkout.stripe.com/c/pay/cs_test_fake{_sequence}",
                 ["livemode"] = false,
-            }.ToJsonString()),
+            }).ToJsonString()),
 
         ("POST", "/v1/billing_portal/sessions") => Missing(r.Form, "customer") is { } missing
             ? (400, Error("invalid_request_error", $"Missing required param: {missing}."))
@@ -187,6 +246,12 @@ public sealed class FakeStripe : IAsyncDisposable
 
         _ => (404, Error("invalid_request_error", $"Unrecognized request URL ({r.Method}: {r.Path}).")),
     };
+
+    private static JsonObject Remember(ConcurrentDictionary<string, JsonObject> store, JsonObject created)
+    {
+        store[(string)created["id"]!] = created;
+        return created;
+    }
 
     private string InvoiceList(IReadOnlyDictionary<string, string> query)
     {

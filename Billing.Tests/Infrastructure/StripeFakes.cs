@@ -46,10 +46,11 @@ public static class StripeEvents
 
     /// <summary>A subscription as API 2025+ shapes it: the period lives on the item.</summary>
     public static JsonObject Subscription(Guid? tenantId, string customerId, string subscriptionId, string priceId,
-        DateTimeOffset periodStart, DateTimeOffset periodEnd, string status = "active", bool cancelAtPeriodEnd = false) => new()
+        DateTimeOffset periodStart, DateTimeOffset periodEnd, string status = "active", bool cancelAtPeriodEnd = false, DateTimeOffset? created = null) => new()
     {
         ["id"] = subscriptionId,
         ["object"] = "subscription",
+        ["created"] = (created ?? periodStart).ToUnixTimeSeconds(),
         ["customer"] = customerId,
         ["status"] = status,
         ["cancel_at_period_end"] = cancelAtPeriodEnd,

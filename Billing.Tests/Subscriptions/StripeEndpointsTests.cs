@@ -79,7 +79,10 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
         var responses = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => PostAsync("checkout", token, """{"plan_tier":"pro"}""")));
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        Assert.Single(_stripe.RequestsTo("/v1/customers"), r => r.Form.GetValueOrDefault("metadata[tenant_id]") == tenant.ToString());
+        // Both may ask Stripe (nothing is locked while Stripe answers), under one idempotency key: Stripe makes one customer.
+        Assert.Single(_stripe.RequestsTo("/v1/customers").Where(r => r.Form.GetValueOrDefault("metadata[tenant_id]") == tenant.ToString())
+            .Select(r => r.IdempotencyKey).Distinct());
+        Assert.Single(_stripe.CarriedOut("/v1/customers"), r => r.Form.GetValueOrDefault("metadata[tenant_id]") == tenant.ToString());
         var customers = _stripe.RequestsTo("/v1/checkout/sessions").Where(r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString())
             .Select(r => r.Form["customer"]).Distinct();
         Assert.Single(customers);

@@ -22,6 +22,117 @@ namespace Billing.Core.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Billing.Core.Subscriptions.OpenCheckoutSession", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("SessionId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("session_id");
+
+                    b.HasKey("TenantId")
+                        .HasName("pk_open_checkout_sessions");
+
+                    b.ToTable("open_checkout_sessions", (string)null);
+                });
+
+            modelBuilder.Entity("Billing.Core.Subscriptions.StripeSubscription", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("CancelAtPeriodEnd")
+                        .HasColumnType("boolean")
+                        .HasColumnName("cancel_at_period_end");
+
+                    b.Property<string>("CheckoutSessionId")
+                        .HasColumnType("text")
+                        .HasColumnName("checkout_session_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CustomerId")
+                        .HasColumnType("text")
+                        .HasColumnName("customer_id");
+
+                    b.Property<bool>("Ended")
+                        .HasColumnType("boolean")
+                        .HasColumnName("ended");
+
+                    b.Property<bool?>("LastPaymentFailed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("last_payment_failed");
+
+                    b.Property<DateTimeOffset?>("PaymentEventAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("payment_event_at");
+
+                    b.Property<short?>("PaymentEventRank")
+                        .HasColumnType("smallint")
+                        .HasColumnName("payment_event_rank");
+
+                    b.Property<DateTimeOffset?>("PeriodEnd")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("period_end");
+
+                    b.Property<DateTimeOffset?>("PeriodStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("period_start");
+
+                    b.Property<string>("PlanTier")
+                        .HasColumnType("text")
+                        .HasColumnName("plan_tier");
+
+                    b.Property<DateTimeOffset?>("StateEventAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("state_event_at");
+
+                    b.Property<string>("StateEventId")
+                        .HasColumnType("text")
+                        .HasColumnName("state_event_id");
+
+                    b.Property<short?>("StateEventRank")
+                        .HasColumnType("smallint")
+                        .HasColumnName("state_event_rank");
+
+                    b.Property<string>("Status")
+                        .HasColumnType("text")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset?>("StripeCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stripe_created_at");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_subscriptions");
+
+                    b.HasIndex("TenantId")
+                        .HasDatabaseName("ix_subscriptions_tenant_id");
+
+                    b.ToTable("subscriptions", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_subscriptions_plan_tier", "plan_tier IS NULL OR plan_tier IN ('pro', 'enterprise')");
+                        });
+                });
+
             modelBuilder.Entity("Billing.Core.Tenants.Tenant", b =>
                 {
                     b.Property<Guid>("Id")
@@ -228,8 +339,28 @@ namespace Billing.Core.Data.Migrations
 
                     b.ToTable("webhook_events", null, t =>
                         {
-                            t.HasCheckConstraint("ck_webhook_events_outcome", "outcome IS NULL OR outcome IN ('applied', 'ignored', 'stale')");
+                            t.HasCheckConstraint("ck_webhook_events_outcome", "outcome IS NULL OR outcome IN ('applied', 'ignored', 'stale', 'tie_resolved', 'duplicate_subscription')");
                         });
+                });
+
+            modelBuilder.Entity("Billing.Core.Subscriptions.OpenCheckoutSession", b =>
+                {
+                    b.HasOne("Billing.Core.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_open_checkout_sessions_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Billing.Core.Subscriptions.StripeSubscription", b =>
+                {
+                    b.HasOne("Billing.Core.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_subscriptions_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("Billing.Core.Usage.UsageConsumption", b =>

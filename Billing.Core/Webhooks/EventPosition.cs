@@ -1,0 +1,50 @@
+using EventTypes = Stripe.EventTypes;
+
+namespace Billing.Core.Webhooks;
+
+/// <summary>
+/// Where a Stripe event stands in the one total order we apply events in. Stripe delivers events in no
+/// particular order and stamps them in whole seconds, so the order is: <c>created</c> first, then, inside one
+/// second, the subscription lifecycle (<see cref="Rank"/>): a checkout completes before its subscription is
+/// created, a subscription is created before it is updated, an update comes before a payment result, a failed
+/// payment before a paid one, and a deletion after everything. Two positions that compare equal are a tie,
+/// which only two <c>customer.subscription.updated</c> events of one second can be; the applier resolves that
+/// by asking Stripe (see <c>StripeEventApplier</c>).
+/// </summary>
+public readonly record struct EventPosition(DateTimeOffset Created, short Rank) : IComparable<EventPosition>
+{
+    public const short CheckoutCompleted = 0;
+    public const short SubscriptionCreated = 1;
+    public const short SubscriptionUpdated = 2;
+    public const short PaymentFailed = 3;
+    public const short PaymentSucceeded = 4;
+    public const short SubscriptionDeleted = 5;
+
+    /// <summary>The rank of an event type that changes a tenant; null for every other type.</summary>
+    public static short? RankOf(string eventType) => eventType switch
+    {
+        EventTypes.CheckoutSessionCompleted => CheckoutCompleted,
+        EventTypes.CustomerSubscriptionCreated => SubscriptionCreated,
+        EventTypes.CustomerSubscriptionUpdated => SubscriptionUpdated,
+        EventTypes.InvoicePaymentFailed => PaymentFailed,
+        EventTypes.InvoicePaid => PaymentSucceeded,
+        EventTypes.CustomerSubscriptionDeleted => SubscriptionDeleted,
+        _ => null,
+    };
+
+    public static EventPosition? From(DateTimeOffset? created, short? rank) =>
+        created is { } c && rank is { } r ? new EventPosition(c, r) : null;
+
+    public int CompareTo(EventPosition other)
+    {
+        var byTime = Created.CompareTo(other.Created);
+        return byTime != 0 ? byTime : Rank.CompareTo(other.Rank);
+    }
+
+    public static bool operator <(EventPosition a, EventPosition b) => a.CompareTo(b) < 0;
+    public static bool operator >(EventPosition a, EventPosition b) => a.CompareTo(b) > 0;
+    public static bool operator <=(EventPosition a, EventPosition b) => a.CompareTo(b) <= 0;
+    public static bool operator >=(EventPosition a, EventPosition b) => a.CompareTo(b) >= 0;
+
+    public override string ToString() => $"{Created.ToUnixTimeSeconds()}/{Rank}";
+}

@@ -1,0 +1,201 @@
+using Billing.Core.Usage;
+using Billing.Core.Webhooks;
+using Billing.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+
+namespace Billing.Tests.Webhooks;
+
+/// <summary>
+/// The tenant's row depends only on the set of events applied, never on the order or how often Stripe
+/// delivered them. Each realistic history is applied, through the real applier on real PostgreSQL, in every
+/// order (short histories) or in 300 seeded random orders, always with random duplicate deliveries, and the
+/// tenant must end exactly where the history, applied in Stripe's true order, ends.
+/// </summary>
+public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutputHelper output) : IClassFixture<ApplierFixture>
+{
+    private const string Pro = "price_test_pro";
+    private const string Enterprise = "price_test_enterprise";
+    private const int RandomOrders = 300;
+    private static readonly DateTimeOffset T = new(2026, 11, 3, 9, 15, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset PeriodEnd = T.AddMonths(1);
+
+    /// <summary>One run's ids: every run gets its own tenant, customer, subscription and event ids.</summary>
+    public sealed record Run(Guid Tenant, string Customer, string Subscription);
+
+    /// <summary>The tenant row a history must end in.</summary>
+    private sealed record Row(string PlanTier, string Status, bool CancelAtPeriodEnd, string? SubscriptionId, string? CustomerId, DateTimeOffset? PeriodStart);
+
+    private static JsonObject Sub(Run r, string price = Pro, string status = "active", bool cancelAtPeriodEnd = false) =>
+        StripeEvents.Subscription(r.Tenant, r.Customer, r.Subscription, price, T, PeriodEnd, status, cancelAtPeriodEnd, created: T);
+
+    private static string E(string type, JsonObject obj, DateTimeOffset at) => StripeEvents.Event(type, obj, at);
+
+    private static Row Paid(Run r, string tier = "pro", string status = "active", bool cancel = false) =>
+        new(tier, status, cancel, r.Subscription, r.Customer, T);
+
+    private static Row Free(Run r) =>
+        new("free", "canceled", false, null, r.Customer, BillingPeriod.CalendarMonth(ApplierFixture.Now).Start);
+
+    [Fact]
+    public Task Checkout_happy_path_converges() => ConvergesAsync("checkout happy path", r =>
+    [
+        // As Checkout does it: the subscription is created incomplete and made active by its first payment, in one second.
+        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        E("customer.subscription.created", Sub(r, status: "incomplete"), T),
+        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        E("customer.subscription.updated", Sub(r), T),
+    ], r => Paid(r));
+
+    [Fact]
+    public Task First_payment_needing_authentication_converges() => ConvergesAsync("incomplete then active (3-D Secure)", r =>
+    [
+        E("customer.subscription.created", Sub(r, status: "incomplete"), T),
+        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T),
+        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddSeconds(40)),
+        E("customer.subscription.updated", Sub(r), T.AddSeconds(40)),
+        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T.AddSeconds(41)),
+    ], r => Paid(r));
+
+    [Fact]
+    public Task Payment_failure_then_recovery_converges() => ConvergesAsync("payment failure then recovery", r =>
+    [
+        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        E("customer.subscription.created", Sub(r), T),
+        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(1)),
+        E("customer.subscription.updated", Sub(r, status: "past_due"), T.AddDays(1)),
+        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddDays(2)),
+        E("customer.subscription.updated", Sub(r), T.AddDays(2)),
+    ], r => Paid(r));
+
+    [Fact]
+    public Task Payment_results_alone_are_ordered_too() => ConvergesAsync("failed renewal, then paid, no subscription updates", r =>
+    [
+        E("customer.subscription.created", Sub(r), T),
+        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(1)),
+        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddDays(1).AddHours(2)),
+    ], r => Paid(r));
+
+    [Fact]
+    public Task Cancel_at_period_end_then_deletion_converges() => ConvergesAsync("cancel at period end, then deleted", r =>
+    [
+        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        E("customer.subscription.created", Sub(r), T),
+        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        E("customer.subscription.updated", Sub(r, cancelAtPeriodEnd: true), T.AddDays(3)),
+        E("customer.subscription.updated", Sub(r, status: "canceled", cancelAtPeriodEnd: true), PeriodEnd),
+        E("customer.subscription.deleted", Sub(r, status: "canceled", cancelAtPeriodEnd: true), PeriodEnd),
+    ], Free);
+
+    [Fact]
+    public Task Upgrade_from_pro_to_enterprise_converges() => ConvergesAsync("upgrade pro -> enterprise", r =>
+    [
+        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        E("customer.subscription.created", Sub(r), T),
+        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        E("customer.subscription.updated", Sub(r, price: Enterprise), T.AddDays(5)),
+        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddDays(5)),
+    ], r => Paid(r, tier: "enterprise"));
+
+    [Fact]
+    public Task Two_updates_in_one_second_converge_on_what_stripe_says() => ConvergesAsync("two updates in one second", r =>
+    [
+        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        E("customer.subscription.created", Sub(r), T),
+        // The customer cancels and, within the same second, takes it back: only Stripe knows which came last.
+        E("customer.subscription.updated", Sub(r, cancelAtPeriodEnd: true), T.AddDays(2)),
+        E("customer.subscription.updated", Sub(r, price: Enterprise), T.AddDays(2)),
+    ], r => Paid(r, tier: "enterprise"), stripeNow: r => Sub(r, price: Enterprise));
+
+    [Fact]
+    public Task Late_events_of_a_deleted_subscription_never_link_it_again() => ConvergesAsync("deleted, with a late checkout and invoice", r =>
+    [
+        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        E("customer.subscription.created", Sub(r), T),
+        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(30)),
+        E("customer.subscription.deleted", Sub(r, status: "canceled"), T.AddDays(40)),
+    ], Free);
+
+    private async Task ConvergesAsync(string name, Func<Run, string[]> history, Func<Run, Row> expected, Func<Run, JsonObject>? stripeNow = null)
+    {
+        var seed = name.Aggregate(17, (h, c) => unchecked(h * 31 + c));
+        var random = new Random(seed);
+        var length = history(NewRun()).Length;
+        var orders = length <= 5 ? Permutations(length).ToList() : Enumerable.Range(0, RandomOrders).Select(_ => Shuffle(length, random)).ToList();
+        var deliveries = orders.Select(order => WithDuplicates(order, random)).ToList();
+
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var applied = 0;
+        await Parallel.ForEachAsync(deliveries, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (delivery, ct) =>
+        {
+            var run = NewRun();
+            await Db.SeedTenantAsync(fixture.Env.SharedDatabase, run.Tenant, "free", BillingPeriod.CalendarMonth(ApplierFixture.Now).Start,
+                BillingPeriod.CalendarMonth(ApplierFixture.Now).End);
+            if (stripeNow is not null) fixture.Stripe.SetSubscription(stripeNow(run));
+            var events = history(run);
+            foreach (var index in delivery)
+            {
+                await using var scope = fixture.Services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(events[index], ct);
+                Interlocked.Increment(ref applied);
+            }
+            var actual = await ReadRowAsync(run.Tenant);
+            if (actual != expected(run))
+                failures.Add($"order [{string.Join(",", delivery)}]: {actual}");
+        });
+
+        output.WriteLine($"{name}: {orders.Count} orders of {length} events ({(length <= 5 ? "every permutation" : $"random, seed {seed}")}), " +
+                         $"{applied} deliveries with duplicates, {failures.Count} diverged");
+        Assert.True(failures.IsEmpty, $"{name}: expected {expected(NewRun()) with { SubscriptionId = "…", CustomerId = "…" }}; " +
+                                      $"{failures.Count} of {orders.Count} orders diverged, e.g. {string.Join(" | ", failures.Take(3))}");
+    }
+
+    private static Run NewRun() => new(Guid.NewGuid(), StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+
+    private async Task<Row> ReadRowAsync(Guid tenant)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.Env.SharedDatabase);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT plan_tier, subscription_status, cancel_at_period_end, stripe_subscription_id, stripe_customer_id, billing_period_start FROM tenants WHERE id = $1",
+            connection);
+        command.Parameters.Add(new() { Value = tenant });
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return new Row(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5));
+    }
+
+    private static IEnumerable<int[]> Permutations(int n)
+    {
+        if (n == 0)
+        {
+            yield return [];
+            yield break;
+        }
+        foreach (var rest in Permutations(n - 1))
+            for (var at = 0; at <= rest.Length; at++)
+                yield return [.. rest[..at], n - 1, .. rest[at..]];
+    }
+
+    private static int[] Shuffle(int n, Random random)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        random.Shuffle(order);
+        return order;
+    }
+
+    /// <summary>Stripe delivers at least once: about a third of the events come again, somewhere later.</summary>
+    private static List<int> WithDuplicates(int[] order, Random random)
+    {
+        var delivery = order.ToList();
+        foreach (var index in order)
+            if (random.NextDouble() < 0.35)
+                delivery.Insert(random.Next(delivery.IndexOf(index) + 1, delivery.Count + 1), index);
+        return delivery;
+    }
+}
