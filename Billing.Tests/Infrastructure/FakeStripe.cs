@@ -34,6 +34,8 @@ public sealed class FakeStripe : IAsyncDisposable
     private readonly ConcurrentQueue<StripeRequest> _created = new();
     private readonly ConcurrentDictionary<string, JsonObject> _subscriptions = new();
     private int _sequence;
+    // Ids unique across fakes: several test classes each run their own fake against one shared database.
+    private readonly string _instance = Guid.NewGuid().ToString("N")[..8];
 
     public abstract record Fault;
     public sealed record Status(int Code, string ErrorType = "api_error", string Message = "Something went wrong on Stripe's end.") : Fault;
@@ -74,6 +76,11 @@ public sealed class FakeStripe : IAsyncDisposable
     /// <summary>The checkout session as the fake holds it (status open, complete or expired).</summary>
     public string? SessionStatus(string sessionId) => _sessions.TryGetValue(sessionId, out var session) ? (string?)session["status"] : null;
 
+    /// <summary>The sessions of one <c>client_reference_id</c> that can still be paid.</summary>
+    public IReadOnlyList<string> OpenSessionsOf(string clientReferenceId) => _sessions.Values
+        .Where(s => (string?)s["client_reference_id"] == clientReferenceId && (string?)s["status"] == "open")
+        .Select(s => (string)s["id"]!).ToList();
+
     /// <summary>The customer pays: the session is complete and can no longer be expired.</summary>
     public void CompleteSession(string sessionId) => _sessions[sessionId]["status"] = "complete";
 
@@ -112,9 +119,16 @@ public sealed class FakeStripe : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
-        var form = request.HasFormContentType
-            ? (await request.ReadFormAsync()).ToDictionary(kv => kv.Key, kv => kv.Value.ToString())
-            : new Dictionary<string, string>();
+        var form = new Dictionary<string, string>();
+        try
+        {
+            if (request.HasFormContentType)
+                form = (await request.ReadFormAsync(context.RequestAborted)).ToDictionary(kv => kv.Key, kv => kv.Value.ToString());
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
+        {
+            // The client gave up (its timeout) before we read the body: the attempt still counts as one Stripe received.
+        }
         var recorded = new StripeRequest(request.Method, request.Path.Value ?? "", form,
             request.Query.ToDictionary(kv => kv.Key, kv => kv.Value.ToString()),
             request.Headers["Idempotency-Key"].FirstOrDefault(), request.Headers.Authorization.FirstOrDefault(), request.Headers["Stripe-Version"].FirstOrDefault());
@@ -205,7 +219,7 @@ public sealed class FakeStripe : IAsyncDisposable
     {
         ("POST", "/v1/customers") => (200, new JsonObject
         {
-            ["id"] = $"cus_fake{Interlocked.Increment(ref _sequence)}",
+            ["id"] = $"cus_fake{_instance}{Interlocked.Increment(ref _sequence)}",
             ["object"] = "customer",
             ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
             ["description"] = r.Form.GetValueOrDefault("description"),
@@ -217,7 +231,7 @@ public sealed class FakeStripe : IAsyncDisposable
             ? (400, Error("invalid_request_error", $"Missing required param: {missing}."))
             : (200, Remember(_sessions, new JsonObject
             {
-                ["id"] = $"cs_test_fake{Interlocked.Increment(ref _sequence)}",
+                ["id"] = $"cs_test_fake{_instance}{Interlocked.Increment(ref _sequence)}",
                 ["object"] = "checkout.session",
                 ["mode"] = r.Form["mode"],
                 ["customer"] = r.Form["customer"],
@@ -234,7 +248,7 @@ public sealed class FakeStripe : IAsyncDisposable
             ? (400, Error("invalid_request_error", $"Missing required param: {missing}."))
             : (200, new JsonObject
             {
-                ["id"] = $"bps_fake{Interlocked.Increment(ref _sequence)}",
+                ["id"] = $"bps_fake{_instance}{Interlocked.Increment(ref _sequence)}",
                 ["object"] = "billing_portal.session",
                 ["customer"] = r.Form["customer"],
                 ["return_url"] = r.Form.GetValueOrDefault("return_url"),
