@@ -87,6 +87,13 @@ describe("billing client", () => {
     expect(describeProblem(result.problem, en, "en").action).toBe("portal");
   });
 
+  it("409_checkout_in_progress_says_try_again", async () => {
+    const { api } = clientAnswering(() => problemResponse(409, { title: "Checkout in progress", status: 409, code: "checkout_in_progress" }));
+    const result = await api.checkout("pro", "http://x/s/", "http://x/c/");
+    if (result.ok) throw new Error("expected a problem");
+    expect(describeProblem(result.problem, en, "en")).toMatchObject({ action: "retry", whatToDo: en.errors.checkoutInProgress });
+  });
+
   it("a_body_that_is_not_a_problem_still_gives_the_status", async () => {
     const { api } = clientAnswering(() => new Response("<html>Bad gateway</html>", { status: 502, statusText: "Bad Gateway", headers: { "Content-Type": "text/html" } }));
     const result = await api.plans();
