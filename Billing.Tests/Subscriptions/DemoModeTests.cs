@@ -1,4 +1,5 @@
 using Billing.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text.Json;
 
@@ -8,6 +9,7 @@ namespace Billing.Tests.Subscriptions;
 public sealed class DemoModeTests(DemoFakeStripeHost fixture) : IClassFixture<DemoFakeStripeHost>, IDisposable
 {
     private readonly FakeStripe _stripe = fixture.Stripe;
+    private readonly DemoFakeStripeHost fixture = fixture;
     private readonly HttpClient _client = fixture.Host.CreateClient();
 
     public void Dispose() => _client.Dispose();
@@ -41,6 +43,28 @@ public sealed class DemoModeTests(DemoFakeStripeHost fixture) : IClassFixture<De
         Assert.Equal(49_900, invoice.GetProperty("amount_paid").GetInt64());
 
         Assert.Empty(_stripe.Requests);
+    }
+
+    [Fact]
+    public async Task Demo_checkout_events_never_tie_so_demo_mode_never_needs_stripe_to_order_them()
+    {
+        var tenant = Guid.NewGuid();
+        var token = TestTokens.For(tenant);
+        await SendAsync(HttpMethod.Post, "checkout", token, """{"plan_tier":"pro"}""");
+        await Eventually.ValueAsync(() => SendAsync(HttpMethod.Get, "subscription", token),
+            s => s.GetProperty("plan_tier").GetString() == "pro", TimeSpan.FromSeconds(10));
+
+        var database = fixture.Host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["BILLING_DATABASE"]!;
+        var events = await Db.ScalarAsync<string>(database,
+            """
+            SELECT string_agg(event_type || ':' || (payload->>'created') || ':' || outcome, ',' ORDER BY event_type)
+            FROM webhook_events WHERE payload->'data'->'object'->'metadata'->>'tenant_id' = $1
+            """, tenant.ToString());
+
+        // Two events of one second, but of different ranks (a checkout completes before its subscription is created): never a tie.
+        var parts = events!.Split(',').Select(e => e.Split(':')).ToList();
+        Assert.Equal(["checkout.session.completed", "customer.subscription.created"], parts.Select(p => p[0]));
+        Assert.All(parts, p => Assert.Equal("applied", p[2]));
     }
 
     [Fact]
