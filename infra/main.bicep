@@ -1,6 +1,7 @@
 // LogiNexus Billing on Azure: Function App (Flex Consumption, .NET 10 isolated), Storage (queues, by
 // identity), PostgreSQL Flexible Server (Entra auth only), Key Vault (Stripe and JWT secrets as Key Vault
-// references), Application Insights on Log Analytics. Deploy: see README "Deploy to Azure".
+// references), Application Insights on Log Analytics, and a Static Web App serving the frontend (web/out).
+// Deploy: see README "Deploy to Azure".
 targetScope = 'resourceGroup'
 
 @description('Azure region for every resource.')
@@ -10,8 +11,13 @@ param location string = resourceGroup().location
 @maxLength(8)
 param environmentName string
 
-@description('Origin of the LogiNexus frontend: CORS origin and the only redirect origin.')
-param frontendBaseUrl string
+@description('Region of the frontend\'s Static Web App (only some regions host them).')
+@allowed(['westeurope', 'eastus2', 'centralus', 'westus2', 'eastasia'])
+param staticWebAppLocation string = 'westeurope'
+
+@description('Static Web App plan of the frontend.')
+@allowed(['Free', 'Standard'])
+param staticWebAppSku string = 'Standard'
 
 @description('Stripe price ids of the paid plans.')
 param stripePricePro string
@@ -34,6 +40,11 @@ param jwtAuthority string = ''
 @description('NCRONTAB (with seconds) of the usage rollover timer.')
 param rolloverSchedule string = '0 5 * * * *'
 
+@description('Days a usage Idempotency-Key is kept for replays and release; longer than any billing period.')
+@minValue(32)
+@maxValue(3650)
+param idempotencyRetentionDays int = 45
+
 @description('NCRONTAB (UTC) of the daily reconciliation with Stripe: a quiet hour.')
 param reconcileSchedule string = '0 30 3 * * *'
 
@@ -44,12 +55,27 @@ param deployerPrincipalName string
 param deployerPrincipalType string = 'User'
 
 @description('PostgreSQL compute.')
-param postgresSkuName string = 'Standard_B1ms'
+param postgresSkuName string = 'Standard_B2s'
 @allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
 param postgresSkuTier string = 'Burstable'
 
+// Connection budget (README "Operations"): every instance may hold databaseMaxPoolSize connections, so
+// databaseMaxPoolSize × maximumInstanceCount ≤ postgresMaxConnections − 15 (Azure's own) − postgresOperatorConnections.
 @description('Upper bound of Flex Consumption instances.')
 param maximumInstanceCount int = 40
+
+@description('Maximum Pool Size in the app\'s connection string: the connections one instance may hold.')
+@minValue(1)
+param databaseMaxPoolSize int = 5
+
+@description('PostgreSQL max_connections (static: takes effect at the next server restart). 429 is the default of Standard_B2s.')
+@minValue(25)
+@maxValue(5000)
+param postgresMaxConnections int = 429
+
+@description('Connections kept free for operators, migrations and monitoring, besides the 15 Azure reserves.')
+@minValue(5)
+param postgresOperatorConnections int = 10
 
 @secure()
 @description('Stripe secret key; empty means demo mode.')
@@ -63,6 +89,10 @@ param stripeWebhookSecret string
 @description('HS256 key shared with the LogiNexus identity service.')
 param jwtSigningKey string
 
+var azureReservedConnections = 15
+// Must not be negative: the postgres module's @minValue(0) stops the deployment before anything changes.
+var connectionHeadroom = postgresMaxConnections - azureReservedConnections - postgresOperatorConnections - databaseMaxPoolSize * maximumInstanceCount
+
 var name = 'billing-${environmentName}'
 var suffix = uniqueString(resourceGroup().id, environmentName)
 var tags = { application: 'loginexus-billing', environment: environmentName }
@@ -72,6 +102,7 @@ var vaultName = take('kv-bill-${environmentName}-${suffix}', 24)
 var postgresName = 'psql-${name}-${suffix}'
 var appName = 'func-${name}-${suffix}'
 var insightsName = 'appi-${name}'
+var frontendName = 'stapp-${name}-${suffix}'
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
@@ -95,6 +126,13 @@ module vault 'modules/keyvault.bicep' = {
   }
 }
 
+// The billing frontend (web/out). Its https origin is FRONTEND_BASE_URL: the Function App's only CORS
+// origin and the only origin checkout and portal may redirect to.
+module frontend 'modules/staticwebapp.bicep' = {
+  name: 'frontend'
+  params: { location: staticWebAppLocation, name: frontendName, tags: tags, skuName: staticWebAppSku }
+}
+
 module postgres 'modules/postgres.bicep' = {
   name: 'postgres'
   params: {
@@ -106,6 +144,8 @@ module postgres 'modules/postgres.bicep' = {
     deployerPrincipalType: deployerPrincipalType
     skuName: postgresSkuName
     skuTier: postgresSkuTier
+    maxConnections: postgresMaxConnections
+    connectionHeadroom: connectionHeadroom
   }
 }
 
@@ -123,7 +163,7 @@ module functionApp 'modules/functionapp.bicep' = {
     signingKeyUri: vault.outputs.signingKeyUri
     databaseHost: postgres.outputs.fqdn
     databaseName: postgres.outputs.databaseName
-    frontendBaseUrl: frontendBaseUrl
+    frontendBaseUrl: 'https://${frontend.outputs.defaultHostname}'
     stripePricePro: stripePricePro
     stripePriceEnterprise: stripePriceEnterprise
     stripeApiBase: stripeApiBase
@@ -133,8 +173,10 @@ module functionApp 'modules/functionapp.bicep' = {
     jwtAudience: jwtAudience
     jwtAuthority: jwtAuthority
     rolloverSchedule: rolloverSchedule
+    idempotencyRetentionDays: idempotencyRetentionDays
     reconcileSchedule: reconcileSchedule
     maximumInstanceCount: maximumInstanceCount
+    databaseMaxPoolSize: databaseMaxPoolSize
   }
 }
 
@@ -152,6 +194,8 @@ module roles 'modules/roles.bicep' = {
 output functionAppName string = functionApp.outputs.name
 output functionAppUrl string = 'https://${functionApp.outputs.defaultHostName}/api/v1/billing'
 output webhookUrl string = 'https://${functionApp.outputs.defaultHostName}/api/v1/billing/webhooks'
+output frontendName string = frontend.outputs.name
+output frontendUrl string = 'https://${frontend.outputs.defaultHostname}'
 output postgresHost string = postgres.outputs.fqdn
 output storageAccountName string = storage.outputs.name
 output keyVaultName string = vault.outputs.name

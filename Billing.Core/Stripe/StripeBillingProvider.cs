@@ -72,21 +72,29 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
             ToUtc(i.Created), ToUtc(i.PeriodStart), ToUtc(i.PeriodEnd), i.HostedInvoiceUrl, i.InvoicePdf)).ToList(), page.HasMore);
     }
 
-    public async Task<string> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct)
+    public async Task<CheckoutSessionState> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct)
     {
         var sessions = new global::Stripe.Checkout.SessionService(stripe);
-        var session = await CallAsync("retrieve checkout session", null, request => sessions.GetAsync(sessionId, null, request, ct), ct);
-        if (session.Status != CheckoutSessionStatuses.Open)
-            return session.Status;
         try
         {
-            return (await CallAsync("expire checkout session", $"expire-{sessionId}", request =>
-                sessions.ExpireAsync(sessionId, null, request, ct), ct)).Status;
+            var session = await CallAsync("retrieve checkout session", null, request => sessions.GetAsync(sessionId, null, request, ct), ct);
+            if (session.Status != CheckoutSessionStatuses.Open)
+                return new CheckoutSessionState(session.Status, session.SubscriptionId);
+            try
+            {
+                session = await CallAsync("expire checkout session", $"expire-{sessionId}", request => sessions.ExpireAsync(sessionId, null, request, ct), ct);
+            }
+            catch (BillingException e) when (e.Code == "stripe_error")
+            {
+                // Stripe refuses to expire a session that stopped being open meanwhile (paid a moment ago): ask what it is now.
+                session = await CallAsync("retrieve checkout session", null, request => sessions.GetAsync(sessionId, null, request, ct), ct);
+            }
+            return new CheckoutSessionState(session.Status, session.SubscriptionId);
         }
-        catch (BillingException e) when (e.Code == "stripe_error")
+        catch (BillingException e) when (e.InnerException is StripeException { HttpStatusCode: HttpStatusCode.NotFound })
         {
-            // Stripe refuses to expire a session that stopped being open meanwhile (paid a moment ago): ask what it is now.
-            return (await CallAsync("retrieve checkout session", null, request => sessions.GetAsync(sessionId, null, request, ct), ct)).Status;
+            // Gone from Stripe (another account or a wiped test mode): it can no longer be paid either.
+            return new CheckoutSessionState(CheckoutSessionStatuses.Expired, null);
         }
     }
 

@@ -30,8 +30,14 @@ public sealed class StripeOptions
     [ConfigurationKeyName("DEMO_MODE")]
     public bool ForceDemoMode { get; set; }
 
-    /// <summary>How long one Stripe request may take before it counts as a timeout (and is retried).</summary>
-    public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// How long one Stripe request may take before it counts as a timeout (and is retried). Three attempts and
+    /// their backoff stay inside <see cref="StripeHttp.RetryBudget"/>; Stripe answers API calls in well under a second.
+    /// </summary>
+    public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(9);
+
+    /// <summary>How long one pooled connection to Stripe is reused; a new one resolves DNS again.</summary>
+    public TimeSpan PooledConnectionLifetime { get; set; } = TimeSpan.FromMinutes(2);
 
     public bool IsDemo => ForceDemoMode || string.IsNullOrWhiteSpace(SecretKey);
 

@@ -26,8 +26,8 @@ public sealed class CheckoutService(
             throw BillingException.Validation("plan_tier", "is required: pro or enterprise");
         if (!WireNames.TryParseTier(planTier, out var tier) || tier == PlanTier.Free)
             throw BillingException.Validation("plan_tier", PlanTierRule + "; the free plan needs no checkout");
-        var success = WithSessionId(RedirectOrDefault("success_url", successUrl, "/billing/success"));
-        var cancel = RedirectOrDefault("cancel_url", cancelUrl, "/billing/cancel");
+        var success = WithSessionId(RedirectOrDefault("success_url", successUrl, "/en/billing/success/"));
+        var cancel = RedirectOrDefault("cancel_url", cancelUrl, "/en/billing/canceled/");
 
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         if (tenant.PlanTier != PlanTier.Free && SubscriptionStatuses.IsLive(tenant.SubscriptionStatus))
@@ -44,7 +44,7 @@ public sealed class CheckoutService(
 
     public async Task<string> CreatePortalAsync(Guid tenantId, string? returnUrl, CancellationToken ct)
     {
-        var target = RedirectOrDefault("return_url", returnUrl, "/billing");
+        var target = RedirectOrDefault("return_url", returnUrl, "/en/billing/");
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         if (tenant.StripeCustomerId is not { } customerId)
             throw BillingException.Conflict("no_billing_account", "This tenant has no billing account yet; start with a checkout.");
@@ -64,10 +64,10 @@ public sealed class CheckoutService(
         CheckoutSessionCreated? created = null;
         for (var attempt = 0; attempt < MaxSessionSwaps; attempt++)
         {
-            if (previous is not null && await provider.ExpireCheckoutSessionAsync(previous, ct) == CheckoutSessionStatuses.Complete)
+            if (previous is not null && await provider.ExpireCheckoutSessionAsync(previous, ct) is { Status: CheckoutSessionStatuses.Complete } paid
+                && !await HasEndedAsync(paid.SubscriptionId, ct))
             {
                 if (created is not null) await provider.ExpireCheckoutSessionAsync(created.SessionId, ct);
-                await ForgetSessionAsync(request.TenantId, previous, ct);
                 throw BillingException.Conflict("already_subscribed",
                     "A checkout of this tenant has just been paid; the subscription appears within moments.");
             }
@@ -105,12 +105,16 @@ public sealed class CheckoutService(
         return await swap.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    private async Task ForgetSessionAsync(Guid tenantId, string sessionId, CancellationToken ct)
+    /// <summary>
+    /// A paid session whose subscription has since ended no longer blocks a new checkout (its completion webhook
+    /// may never have reached us to clear it); one whose subscription we have not seen end does.
+    /// </summary>
+    private async Task<bool> HasEndedAsync(string? subscriptionId, CancellationToken ct)
     {
-        await using var forget = db.CreateCommand("DELETE FROM open_checkout_sessions WHERE tenant_id = $1 AND session_id = $2");
-        forget.Parameters.Add(new() { Value = tenantId });
-        forget.Parameters.Add(new() { Value = sessionId });
-        await forget.ExecuteNonQueryAsync(ct);
+        if (subscriptionId is null) return false;
+        await using var read = db.CreateCommand("SELECT ended FROM subscriptions WHERE id = $1");
+        read.Parameters.Add(new() { Value = subscriptionId });
+        return await read.ExecuteScalarAsync(ct) is true;
     }
 
     /// <summary>

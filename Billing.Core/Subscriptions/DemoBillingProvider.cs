@@ -102,8 +102,8 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
     }
 
     /// <summary>A demo session completes the moment it is created (its events are already on the queue).</summary>
-    public Task<string> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct) =>
-        Task.FromResult(CheckoutSessionStatuses.Complete);
+    public Task<CheckoutSessionState> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct) =>
+        Task.FromResult(new CheckoutSessionState(CheckoutSessionStatuses.Complete, null));
 
     /// <summary>
     /// There is no Stripe to ask. No tie can arise here anyway: a demo checkout sends one

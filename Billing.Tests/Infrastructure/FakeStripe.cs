@@ -13,7 +13,7 @@ namespace Billing.Tests.Infrastructure;
 
 /// <summary>One request as the fake Stripe received it.</summary>
 public sealed record StripeRequest(string Method, string Path, IReadOnlyDictionary<string, string> Form, IReadOnlyDictionary<string, string> Query,
-    string? IdempotencyKey, string? Authorization, string? StripeVersion);
+    string? IdempotencyKey, string? Authorization, string? StripeVersion, string? ConnectionId = null);
 
 /// <summary>
 /// A small Kestrel stand-in for api.stripe.com that Stripe.net really calls over HTTP. Like stripe-mock it
@@ -137,7 +137,8 @@ public sealed class FakeStripe : IAsyncDisposable
         }
         var recorded = new StripeRequest(request.Method, request.Path.Value ?? "", form,
             request.Query.ToDictionary(kv => kv.Key, kv => kv.Value.ToString()),
-            request.Headers["Idempotency-Key"].FirstOrDefault(), request.Headers.Authorization.FirstOrDefault(), request.Headers["Stripe-Version"].FirstOrDefault());
+            request.Headers["Idempotency-Key"].FirstOrDefault(), request.Headers.Authorization.FirstOrDefault(), request.Headers["Stripe-Version"].FirstOrDefault(),
+            context.Connection.Id);
         _requests.Enqueue(recorded);
 
         if (_faults.TryGetValue(recorded.Path, out var faults) && faults.TryDequeue(out var fault))

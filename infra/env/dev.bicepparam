@@ -2,7 +2,6 @@ using '../main.bicep'
 
 // Secrets come from the deploying shell's environment, never from this file.
 param environmentName = 'dev'
-param frontendBaseUrl = 'https://app.dev.loginexus.example'
 param stripePricePro = readEnvironmentVariable('STRIPE_PRICE_PRO', 'price_dev_pro')
 param stripePriceEnterprise = readEnvironmentVariable('STRIPE_PRICE_ENTERPRISE', 'price_dev_enterprise')
 param jwtIssuer = 'loginexus-dev'
@@ -10,8 +9,10 @@ param jwtAudience = 'loginexus-billing'
 param deployerObjectId = readEnvironmentVariable('DEPLOYER_OBJECT_ID', '')
 param deployerPrincipalName = readEnvironmentVariable('DEPLOYER_NAME', '')
 param deployerPrincipalType = 'User'
-param postgresSkuName = 'Standard_B1ms'
+param postgresSkuName = 'Standard_B2s' // B1ms allows 50 connections (35 for users): too few for 40 instances
 param postgresSkuTier = 'Burstable'
+param postgresMaxConnections = 429
+param databaseMaxPoolSize = 5
 param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY', '')
 param stripeWebhookSecret = readEnvironmentVariable('STRIPE_WEBHOOK_SECRET', '')
 param jwtSigningKey = readEnvironmentVariable('AUTH_JWT_SIGNING_KEY', '')

@@ -2,7 +2,6 @@ using '../main.bicep'
 
 // Secrets come from the deploying shell's environment, never from this file.
 param environmentName = 'prod'
-param frontendBaseUrl = 'https://app.loginexus.example'
 param stripePricePro = readEnvironmentVariable('STRIPE_PRICE_PRO', '')
 param stripePriceEnterprise = readEnvironmentVariable('STRIPE_PRICE_ENTERPRISE', '')
 param jwtIssuer = 'loginexus'
@@ -14,6 +13,8 @@ param deployerPrincipalType = 'Group'
 param postgresSkuName = 'Standard_D2ds_v5'
 param postgresSkuTier = 'GeneralPurpose'
 param maximumInstanceCount = 100
+param postgresMaxConnections = 859 // the default of Standard_D2ds_v5
+param databaseMaxPoolSize = 8 // 8 × 100 = 800 ≤ 859 − 15 − 10
 param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY', '')
 param stripeWebhookSecret = readEnvironmentVariable('STRIPE_WEBHOOK_SECRET', '')
 param jwtSigningKey = readEnvironmentVariable('AUTH_JWT_SIGNING_KEY', '')
