@@ -42,11 +42,11 @@ public sealed class ContractTests(DefaultHost fixture) : IClassFixture<DefaultHo
     public void An_operation_without_a_function_is_named()
     {
         var document = FileDocument();
-        document["paths"]!["/usage/{resource}/release"] = new JsonObject { ["post"] = new JsonObject { ["operationId"] = "ReleaseUsage" } };
+        document["paths"]!["/usage/{resource}/refund"] = new JsonObject { ["post"] = new JsonObject { ["operationId"] = "RefundUsage" } };
 
         var differences = RouteSet.Differences(RouteSet.FromFunctions(typeof(GetPlans).Assembly, RouteFallback.CatchAllRoute), RouteSet.FromDocument(document));
 
-        Assert.Equal(["operation in openapi/billing.yaml without a function: POST /usage/{resource}/release ReleaseUsage"], differences);
+        Assert.Equal(["operation in openapi/billing.yaml without a function: POST /usage/{resource}/refund RefundUsage"], differences);
     }
 
     [Fact]
