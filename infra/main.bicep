@@ -48,6 +48,9 @@ param postgresSkuTier string = 'Burstable'
 @description('Upper bound of Flex Consumption instances.')
 param maximumInstanceCount int = 40
 
+@description('E-mail address the operations alerts (infra/modules/alerts.bicep) go to.')
+param alertEmail string
+
 @secure()
 @description('Stripe secret key; empty means demo mode.')
 param stripeSecretKey string
@@ -132,6 +135,12 @@ module functionApp 'modules/functionapp.bicep' = {
     rolloverSchedule: rolloverSchedule
     maximumInstanceCount: maximumInstanceCount
   }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: { location: location, name: name, tags: tags, appInsightsName: insightsName, alertEmail: alertEmail }
+  dependsOn: [monitoring]
 }
 
 module roles 'modules/roles.bicep' = {

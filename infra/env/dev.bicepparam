@@ -12,6 +12,7 @@ param deployerPrincipalName = readEnvironmentVariable('DEPLOYER_NAME', '')
 param deployerPrincipalType = 'User'
 param postgresSkuName = 'Standard_B1ms'
 param postgresSkuTier = 'Burstable'
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL', 'billing-dev-alerts@loginexus.example')
 param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY', '')
 param stripeWebhookSecret = readEnvironmentVariable('STRIPE_WEBHOOK_SECRET', '')
 param jwtSigningKey = readEnvironmentVariable('AUTH_JWT_SIGNING_KEY', '')

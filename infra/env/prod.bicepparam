@@ -14,6 +14,7 @@ param deployerPrincipalType = 'Group'
 param postgresSkuName = 'Standard_D2ds_v5'
 param postgresSkuTier = 'GeneralPurpose'
 param maximumInstanceCount = 100
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL', 'billing-alerts@loginexus.example')
 param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY', '')
 param stripeWebhookSecret = readEnvironmentVariable('STRIPE_WEBHOOK_SECRET', '')
 param jwtSigningKey = readEnvironmentVariable('AUTH_JWT_SIGNING_KEY', '')
