@@ -38,9 +38,9 @@ public sealed class AlertTests
     private static IReadOnlyList<JsonObject> OfType(JsonArray resources, string type) =>
         resources.OfType<JsonObject>().Where(r => (string?)r["type"] == type).ToList();
 
-    /// <summary>The rule whose name ends with "-{suffix}", e.g. alert-billing-prod-apply-lag.</summary>
+    /// <summary>The rule named alert-{name}-{suffix}, compiled as [format('alert-{0}-apply-lag', parameters('name'))].</summary>
     private static JsonObject Rule(JsonArray resources, string suffix) =>
-        Assert.Single(OfType(resources, AlertRuleType), r => ((string)r["name"]!).EndsWith($"-{suffix}')]", StringComparison.Ordinal));
+        Assert.Single(OfType(resources, AlertRuleType), r => ((string)r["name"]!).Contains($"-{suffix}'", StringComparison.Ordinal));
 
     private static string Query(JsonObject rule) => (string)rule["properties"]!["criteria"]!["allOf"]![0]!["query"]!;
 
@@ -91,7 +91,7 @@ public sealed class AlertTests
             ("webhook-signature-failures", "signatureFailuresPerHour"), ("apply-lag", "applyLagSeconds"),
             ("http-5xx", "http5xxPer15Minutes"), ("dependency-unavailable", "dependencyFailuresPer15Minutes"),
         })
-            Assert.Equal($"[parameters('{parameter}')]", (string?)Rule(resources, suffix)["properties"]!["criteria"]!["allOf"]![0]!["threshold"]);
+            Assert.Equal($"[parameters('{parameter}')]", Rule(resources, suffix)["properties"]!["criteria"]!["allOf"]![0]!["threshold"]?.ToString());
     }
 
     [Fact]
