@@ -1,9 +1,6 @@
 using Billing.Core.Data;
 using Billing.Core.Identity;
 using Billing.Core.Invoices;
-using IStripeClient = Stripe.IStripeClient;
-using StripeClient = Stripe.StripeClient;
-using SystemNetHttpClient = Stripe.SystemNetHttpClient;
 using Billing.Core.Stripe;
 using Billing.Core.Subscriptions;
 using Billing.Core.Tenants;
@@ -14,9 +11,9 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using System.Text;
 
 namespace Billing.Core;
 
@@ -34,8 +31,12 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddOptions<AuthOptions>().Bind(configuration)
             .Validate(o => !string.IsNullOrWhiteSpace(o.Issuer), "AUTH_JWT_ISSUER is required")
             .Validate(o => !string.IsNullOrWhiteSpace(o.Audience), "AUTH_JWT_AUDIENCE is required")
-            .Validate(o => IsAbsoluteHttpUrl(o.Authority) || (o.Authority.Length == 0 && Encoding.UTF8.GetByteCount(o.SigningKey) >= AuthOptions.MinimumKeyBytes),
-                $"AUTH_JWT_SIGNING_KEY must be at least {AuthOptions.MinimumKeyBytes} bytes (or AUTH_JWT_AUTHORITY an absolute http(s) URL)")
+            .Validate(o => o.Authority.Length > 0 || o.HasValidSigningKeys,
+                $"AUTH_JWT_SIGNING_KEY must be one or more comma-separated keys of at least {AuthOptions.MinimumKeyBytes} bytes each (or set AUTH_JWT_AUTHORITY)")
+            // A host without IHostEnvironment (a bare service collection) counts as production: https only.
+            .Validate<IServiceProvider>((o, sp) => o.Authority.Length == 0 ||
+                    AuthOptions.IsAllowedAuthority(o.Authority, sp.GetService<IHostEnvironment>()?.IsDevelopment() == true),
+                "AUTH_JWT_AUTHORITY must be an absolute https URL (http is allowed only for a loopback authority in Development)")
             .ValidateOnStart();
 
         services.AddOptions<StripeOptions>().Bind(configuration)
@@ -47,6 +48,7 @@ public static class BillingCoreServiceCollectionExtensions
             .Validate(o => o.ApiBase.Length == 0 || IsAbsoluteHttpUrl(o.ApiBase), "STRIPE_API_BASE must be an absolute http(s) URL")
             .Validate(o => o.SecretKey.Length == 0 || o.SecretKey.StartsWith("sk_", StringComparison.Ordinal) || o.SecretKey.StartsWith("rk_", StringComparison.Ordinal),
                 "STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…) or empty for demo mode")
+            .Validate(o => IsNCrontab(o.ReconcileSchedule), "STRIPE_RECONCILE_SCHEDULE must be a six-field NCRONTAB expression such as '0 30 3 * * *'")
             .ValidateOnStart();
 
         services.AddOptions<BillingOptions>().Bind(configuration)
@@ -73,19 +75,14 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton<UsageRollover>();
         services.AddSingleton<CheckoutService>();
         services.AddSingleton<InvoiceHistory>();
-        services.AddSingleton<IStripeClient>(sp =>
-        {
-            var stripe = sp.GetRequiredService<IOptions<StripeOptions>>().Value;
-            var http = new HttpClient { Timeout = stripe.NetworkTimeout };
-            return new StripeClient(stripe.SecretKey, httpClient: new SystemNetHttpClient(http, maxNetworkRetries: 0),
-                apiBase: string.IsNullOrEmpty(stripe.ApiBase) ? null : stripe.ApiBase.TrimEnd('/'));
-        });
+        services.AddSingleton(sp => StripeHttp.CreateClient(sp.GetRequiredService<IOptions<StripeOptions>>().Value));
         services.AddSingleton<IBillingProvider>(sp => sp.GetRequiredService<IOptions<StripeOptions>>().Value.IsDemo
             ? ActivatorUtilities.CreateInstance<DemoBillingProvider>(sp)
             : ActivatorUtilities.CreateInstance<StripeBillingProvider>(sp));
         services.AddSingleton<StripeEventQueue>();
         services.AddSingleton<WebhookReceiver>();
         services.AddScoped<StripeEventApplier>();
+        services.AddSingleton<SubscriptionReconciler>();
         return services;
     }
 

@@ -13,7 +13,8 @@ internal static class DevTokens
 {
     public static string Mint(IConfiguration settings, Guid tenantId, string role, TimeSpan lifetime)
     {
-        var key = settings["AUTH_JWT_SIGNING_KEY"];
+        // During a rotation the setting holds "<new>,<old>": sign with the first, as the identity service then does.
+        var key = settings["AUTH_JWT_SIGNING_KEY"]?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
         if (string.IsNullOrEmpty(key))
             throw new InvalidOperationException("AUTH_JWT_SIGNING_KEY is not set; a dev token needs it.");
         var now = DateTime.UtcNow;

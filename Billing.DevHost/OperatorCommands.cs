@@ -1,4 +1,8 @@
+using Billing.Core.Subscriptions;
 using Billing.Core.Webhooks;
+using Billing.Functions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -26,5 +30,28 @@ internal static class OperatorCommands
         var moved = await queue.ReplayPoisonAsync(max, CancellationToken.None);
         Console.WriteLine($"Moved {moved} message(s) from {Queues.StripeEventsPoison} to {Queues.StripeEvents}.");
         return 0;
+    }
+
+    /// <summary><c>reconcile [--settings PATH]</c>: the ReconcileSubscriptions run, now, with the app's settings; drift is logged as it is repaired.</summary>
+    public static async Task<int> ReconcileAsync(string[] args)
+    {
+        var local = LocalSettings.Load(args.SkipWhile(a => a != "--settings").Skip(1).FirstOrDefault());
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(local.Values).AddEnvironmentVariables().Build();
+        var services = new ServiceCollection()
+            .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information))
+            .AddBilling(settings);
+        try
+        {
+            await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+            var report = await provider.GetRequiredService<SubscriptionReconciler>().RunAsync(CancellationToken.None);
+            Console.WriteLine($"Listed {report.Listed} subscriptions in Stripe; repaired {report.Repaired}; " +
+                              $"checked {report.CheckedOneByOne} one by one; {report.MissingInStripe} missing in Stripe.");
+            return report.MissingInStripe > 0 ? 1 : 0;
+        }
+        catch (Exception e) when (HostStartup.FindConfigurationError(e) is { } message)
+        {
+            Console.Error.WriteLine($"Configuration error: {message}");
+            return 2;
+        }
     }
 }

@@ -34,6 +34,9 @@ param jwtAuthority string = ''
 @description('NCRONTAB (with seconds) of the usage rollover timer.')
 param rolloverSchedule string = '0 5 * * * *'
 
+@description('NCRONTAB (UTC) of the daily reconciliation with Stripe: a quiet hour.')
+param reconcileSchedule string = '0 30 3 * * *'
+
 @description('Entra principal that deploys and runs the migrations: the PostgreSQL Entra administrator. The app gets its own non-admin role with DML grants only (infra/grant-app.sql).')
 param deployerObjectId string
 param deployerPrincipalName string
@@ -41,12 +44,27 @@ param deployerPrincipalName string
 param deployerPrincipalType string = 'User'
 
 @description('PostgreSQL compute.')
-param postgresSkuName string = 'Standard_B1ms'
+param postgresSkuName string = 'Standard_B2s'
 @allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
 param postgresSkuTier string = 'Burstable'
 
+// Connection budget (README "Operations"): every instance may hold databaseMaxPoolSize connections, so
+// databaseMaxPoolSize × maximumInstanceCount ≤ postgresMaxConnections − 15 (Azure's own) − postgresOperatorConnections.
 @description('Upper bound of Flex Consumption instances.')
 param maximumInstanceCount int = 40
+
+@description('Maximum Pool Size in the app\'s connection string: the connections one instance may hold.')
+@minValue(1)
+param databaseMaxPoolSize int = 5
+
+@description('PostgreSQL max_connections (static: takes effect at the next server restart). 429 is the default of Standard_B2s.')
+@minValue(25)
+@maxValue(5000)
+param postgresMaxConnections int = 429
+
+@description('Connections kept free for operators, migrations and monitoring, besides the 15 Azure reserves.')
+@minValue(5)
+param postgresOperatorConnections int = 10
 
 @description('E-mail address the operations alerts (infra/modules/alerts.bicep) go to.')
 param alertEmail string
@@ -62,6 +80,10 @@ param stripeWebhookSecret string
 @secure()
 @description('HS256 key shared with the LogiNexus identity service.')
 param jwtSigningKey string
+
+var azureReservedConnections = 15
+// Must not be negative: the postgres module's @minValue(0) stops the deployment before anything changes.
+var connectionHeadroom = postgresMaxConnections - azureReservedConnections - postgresOperatorConnections - databaseMaxPoolSize * maximumInstanceCount
 
 var name = 'billing-${environmentName}'
 var suffix = uniqueString(resourceGroup().id, environmentName)
@@ -106,6 +128,8 @@ module postgres 'modules/postgres.bicep' = {
     deployerPrincipalType: deployerPrincipalType
     skuName: postgresSkuName
     skuTier: postgresSkuTier
+    maxConnections: postgresMaxConnections
+    connectionHeadroom: connectionHeadroom
   }
 }
 
@@ -133,7 +157,9 @@ module functionApp 'modules/functionapp.bicep' = {
     jwtAudience: jwtAudience
     jwtAuthority: jwtAuthority
     rolloverSchedule: rolloverSchedule
+    reconcileSchedule: reconcileSchedule
     maximumInstanceCount: maximumInstanceCount
+    databaseMaxPoolSize: databaseMaxPoolSize
   }
 }
 

@@ -21,17 +21,30 @@ public sealed class TokenValidator
     private static readonly TimeSpan RememberFor = TimeSpan.FromMinutes(5);
 
     // A token that validated once is the same token the next time: remembering it (never past its exp) spares
-    // a signature check and claim parsing on every request of a client that reuses its token.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Caller Caller, DateTimeOffset Until)> _remembered = new(StringComparer.Ordinal);
+    // a signature check and claim parsing on every request of a client that reuses its token. What is remembered
+    // belongs to one key set: when the keys change (a JWKS refresh, or a rotated AUTH_JWT_SIGNING_KEY after the
+    // restart that reads it) everything is forgotten, so no validation outlives the key that signed its token.
+    private Remembered _remembered = new("", new(StringComparer.Ordinal));
     private readonly TimeProvider _clock;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly TokenValidationParameters _parameters;
+    private readonly BaseConfigurationManager? _authority;
     private readonly ILogger<TokenValidator> _logger;
 
+    private sealed record Remembered(string KeySet, System.Collections.Concurrent.ConcurrentDictionary<string, (Caller Caller, DateTimeOffset Until)> Tokens);
+
     public TokenValidator(IOptions<AuthOptions> options, TimeProvider clock, ILogger<TokenValidator> logger)
+        : this(options, clock, logger, CreateAuthority(options.Value))
+    {
+    }
+
+    /// <summary>With the authority's configuration manager given (tests hand in one whose keys they change).</summary>
+    internal TokenValidator(IOptions<AuthOptions> options, TimeProvider clock, ILogger<TokenValidator> logger,
+        BaseConfigurationManager? authority)
     {
         _logger = logger;
         _clock = clock;
+        _authority = authority;
         var auth = options.Value;
         _parameters = new TokenValidationParameters
         {
@@ -46,19 +59,59 @@ public sealed class TokenValidator
             ClockSkew = TimeSpan.FromMinutes(2),
         };
 
-        if (string.IsNullOrEmpty(auth.Authority))
+        if (authority is null)
         {
-            _parameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(auth.SigningKey));
+            // Every configured key is tried (tokens carry no kid), so old and new tokens both pass during a rotation.
+            _parameters.IssuerSigningKeys = auth.SigningKeys.Select(k => new SymmetricSecurityKey(Encoding.UTF8.GetBytes(k))).ToList();
             _parameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
         }
         else
         {
-            _parameters.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
-                auth.Authority.TrimEnd('/') + "/.well-known/openid-configuration",
-                new OpenIdConnectConfigurationRetriever(),
-                new HttpDocumentRetriever { RequireHttps = auth.Authority.StartsWith("https://", StringComparison.Ordinal) });
+            // IdentityModel would otherwise retry a token that fails against the refreshed keys with the "last known
+            // good" configuration, accepting a retired key for up to an hour more.
+            authority.UseLastKnownGoodConfiguration = false;
+            _parameters.ConfigurationManager = authority;
             _parameters.ValidAlgorithms = [SecurityAlgorithms.RsaSha256];
         }
+    }
+
+    private static ConfigurationManager<OpenIdConnectConfiguration>? CreateAuthority(AuthOptions auth) =>
+        string.IsNullOrEmpty(auth.Authority) ? null : new ConfigurationManager<OpenIdConnectConfiguration>(
+            auth.Authority.TrimEnd('/') + "/.well-known/openid-configuration",
+            new OpenIdConnectConfigurationRetriever(),
+            // Start-up allows http only for a loopback authority in Development (AuthOptions.IsAllowedAuthority).
+            new HttpDocumentRetriever { RequireHttps = auth.Authority.StartsWith("https://", StringComparison.Ordinal) });
+
+    /// <summary>What is remembered now: emptied first if the signing keys are no longer the ones it was remembered under.</summary>
+    private async Task<System.Collections.Concurrent.ConcurrentDictionary<string, (Caller Caller, DateTimeOffset Until)>> RememberedAsync()
+    {
+        var keys = _authority is null
+            ? _parameters.IssuerSigningKeys
+            : (await _authority.GetBaseConfigurationAsync(CancellationToken.None)).SigningKeys;
+        var keySet = KeySet(keys);
+        var current = _remembered;
+        if (current.KeySet == keySet) return current.Tokens;
+        if (current.Tokens.Count > 0)
+            _logger.LogInformation("Signing keys changed; forgetting {Count} remembered token validations", current.Tokens.Count);
+        var fresh = new Remembered(keySet, new(StringComparer.Ordinal));
+        Interlocked.CompareExchange(ref _remembered, fresh, current);
+        return _remembered.Tokens;
+    }
+
+    // The configuration manager hands back the same collection until it refreshes, so the fingerprint is
+    // recomputed only when the collection (or its count) changes. One reference, so threads never see half of it.
+    private sealed record Fingerprint(object Keys, int Count, string KeySet);
+    private Fingerprint? _lastKeySet;
+
+    private string KeySet(IEnumerable<SecurityKey> keys)
+    {
+        var last = _lastKeySet;
+        var count = keys.Count();
+        if (last is not null && ReferenceEquals(last.Keys, keys) && last.Count == count) return last.KeySet;
+        var keySet = string.Join(",", keys.Select(k => k.CanComputeJwkThumbprint() ? Base64UrlEncoder.Encode(k.ComputeJwkThumbprint()) : k.KeyId ?? "?")
+            .Order(StringComparer.Ordinal));
+        _lastKeySet = new Fingerprint(keys, count, keySet);
+        return keySet;
     }
 
     public async Task<Caller> AuthenticateAsync(string? authorizationHeader)
@@ -73,7 +126,8 @@ public sealed class TokenValidator
 
         var token = authorizationHeader[scheme.Length..].Trim();
         var now = _clock.GetUtcNow();
-        if (_remembered.TryGetValue(token, out var known) && known.Until > now)
+        var remembered = await RememberedAsync();
+        if (remembered.TryGetValue(token, out var known) && known.Until > now)
             return known.Caller;
 
         var result = await _handler.ValidateTokenAsync(token, _parameters);
@@ -95,8 +149,8 @@ public sealed class TokenValidator
 
         var caller = new Caller(userId, tenantId, role);
         var expires = new DateTimeOffset(DateTime.SpecifyKind(result.SecurityToken.ValidTo, DateTimeKind.Utc));
-        if (_remembered.Count >= MaxRemembered) _remembered.Clear();
-        _remembered[token] = (caller, expires < now + RememberFor ? expires : now + RememberFor);
+        if (remembered.Count >= MaxRemembered) remembered.Clear();
+        remembered[token] = (caller, expires < now + RememberFor ? expires : now + RememberFor);
         return caller;
     }
 

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Stripe;
 using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 
 namespace Billing.Core.Stripe;
 
@@ -70,21 +72,29 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
             ToUtc(i.Created), ToUtc(i.PeriodStart), ToUtc(i.PeriodEnd), i.HostedInvoiceUrl, i.InvoicePdf)).ToList(), page.HasMore);
     }
 
-    public async Task<string> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct)
+    public async Task<CheckoutSessionState> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct)
     {
         var sessions = new global::Stripe.Checkout.SessionService(stripe);
-        var session = await CallAsync("retrieve checkout session", null, request => sessions.GetAsync(sessionId, null, request, ct), ct);
-        if (session.Status != CheckoutSessionStatuses.Open)
-            return session.Status;
         try
         {
-            return (await CallAsync("expire checkout session", $"expire-{sessionId}", request =>
-                sessions.ExpireAsync(sessionId, null, request, ct), ct)).Status;
+            var session = await CallAsync("retrieve checkout session", null, request => sessions.GetAsync(sessionId, null, request, ct), ct);
+            if (session.Status != CheckoutSessionStatuses.Open)
+                return new CheckoutSessionState(session.Status, session.SubscriptionId);
+            try
+            {
+                session = await CallAsync("expire checkout session", $"expire-{sessionId}", request => sessions.ExpireAsync(sessionId, null, request, ct), ct);
+            }
+            catch (BillingException e) when (e.Code == "stripe_error")
+            {
+                // Stripe refuses to expire a session that stopped being open meanwhile (paid a moment ago): ask what it is now.
+                session = await CallAsync("retrieve checkout session", null, request => sessions.GetAsync(sessionId, null, request, ct), ct);
+            }
+            return new CheckoutSessionState(session.Status, session.SubscriptionId);
         }
-        catch (BillingException e) when (e.Code == "stripe_error")
+        catch (BillingException e) when (e.InnerException is StripeException { HttpStatusCode: HttpStatusCode.NotFound })
         {
-            // Stripe refuses to expire a session that stopped being open meanwhile (paid a moment ago): ask what it is now.
-            return (await CallAsync("retrieve checkout session", null, request => sessions.GetAsync(sessionId, null, request, ct), ct)).Status;
+            // Gone from Stripe (another account or a wiped test mode): it can no longer be paid either.
+            return new CheckoutSessionState(CheckoutSessionStatuses.Expired, null);
         }
     }
 
@@ -94,6 +104,31 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
             new global::Stripe.SubscriptionService(stripe).GetAsync(subscriptionId, null, request, ct), ct);
         return subscription.StripeResponse?.Content
                ?? throw new InvalidOperationException($"Stripe.net returned subscription {subscriptionId} without its response body.");
+    }
+
+    /// <summary>Stripe's largest page: fewest calls against its rate limit.</summary>
+    public const int SubscriptionPageSize = 100;
+
+    public async IAsyncEnumerable<SubscriptionSnapshot> ListSubscriptionsAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var subscriptions = new global::Stripe.SubscriptionService(stripe);
+        string? after = null;
+        while (true)
+        {
+            var readAt = clock.GetUtcNow();
+            var page = await CallAsync("list subscriptions", null, request => subscriptions.ListAsync(new SubscriptionListOptions
+            {
+                Status = "all",
+                Limit = SubscriptionPageSize,
+                StartingAfter = after,
+            }, request, ct), ct);
+            // The raw objects, not Stripe.net's model: the applier reads every API version's fields the same way.
+            using var body = JsonDocument.Parse(page.StripeResponse.Content);
+            foreach (var subscription in body.RootElement.GetProperty("data").EnumerateArray())
+                yield return new SubscriptionSnapshot(subscription.GetRawText(), readAt);
+            if (!page.HasMore || page.Data.Count == 0) yield break;
+            after = page.Data[^1].Id;
+        }
     }
 
     private static DateTimeOffset ToUtc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

@@ -23,11 +23,21 @@ public sealed class StripeOptions
     [ConfigurationKeyName("STRIPE_API_BASE")]
     public string ApiBase { get; set; } = "";
 
+    /// <summary>NCRONTAB of the ReconcileSubscriptions timer: once a day at a quiet hour (UTC).</summary>
+    [ConfigurationKeyName("STRIPE_RECONCILE_SCHEDULE")]
+    public string ReconcileSchedule { get; set; } = "0 30 3 * * *";
+
     [ConfigurationKeyName("DEMO_MODE")]
     public bool ForceDemoMode { get; set; }
 
-    /// <summary>How long one Stripe request may take before it counts as a timeout (and is retried).</summary>
-    public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// How long one Stripe request may take before it counts as a timeout (and is retried). Three attempts and
+    /// their backoff stay inside <see cref="StripeHttp.RetryBudget"/>; Stripe answers API calls in well under a second.
+    /// </summary>
+    public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(9);
+
+    /// <summary>How long one pooled connection to Stripe is reused; a new one resolves DNS again.</summary>
+    public TimeSpan PooledConnectionLifetime { get; set; } = TimeSpan.FromMinutes(2);
 
     public bool IsDemo => ForceDemoMode || string.IsNullOrWhiteSpace(SecretKey);
 

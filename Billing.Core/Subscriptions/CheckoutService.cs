@@ -61,10 +61,10 @@ public sealed class CheckoutService(
         CheckoutSessionCreated? created = null;
         for (var attempt = 0; attempt < MaxSessionSwaps; attempt++)
         {
-            if (previous is not null && await provider.ExpireCheckoutSessionAsync(previous, ct) == CheckoutSessionStatuses.Complete)
+            if (previous is not null && await provider.ExpireCheckoutSessionAsync(previous, ct) is { Status: CheckoutSessionStatuses.Complete } paid
+                && !await HasEndedAsync(paid.SubscriptionId, ct))
             {
                 if (created is not null) await provider.ExpireCheckoutSessionAsync(created.SessionId, ct);
-                await ForgetSessionAsync(request.TenantId, previous, ct);
                 throw BillingException.Conflict("already_subscribed",
                     "A checkout of this tenant has just been paid; the subscription appears within moments.");
             }
@@ -102,12 +102,16 @@ public sealed class CheckoutService(
         return await swap.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    private async Task ForgetSessionAsync(Guid tenantId, string sessionId, CancellationToken ct)
+    /// <summary>
+    /// A paid session whose subscription has since ended no longer blocks a new checkout (its completion webhook
+    /// may never have reached us to clear it); one whose subscription we have not seen end does.
+    /// </summary>
+    private async Task<bool> HasEndedAsync(string? subscriptionId, CancellationToken ct)
     {
-        await using var forget = db.CreateCommand("DELETE FROM open_checkout_sessions WHERE tenant_id = $1 AND session_id = $2");
-        forget.Parameters.Add(new() { Value = tenantId });
-        forget.Parameters.Add(new() { Value = sessionId });
-        await forget.ExecuteNonQueryAsync(ct);
+        if (subscriptionId is null) return false;
+        await using var read = db.CreateCommand("SELECT ended FROM subscriptions WHERE id = $1");
+        read.Parameters.Add(new() { Value = subscriptionId });
+        return await read.ExecuteScalarAsync(ct) is true;
     }
 
     /// <summary>

@@ -83,14 +83,21 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
     }
 
     /// <summary>A demo session completes the moment it is created (its events are already on the queue).</summary>
-    public Task<string> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct) =>
-        Task.FromResult(CheckoutSessionStatuses.Complete);
+    public Task<CheckoutSessionState> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct) =>
+        Task.FromResult(new CheckoutSessionState(CheckoutSessionStatuses.Complete, null));
 
     /// <summary>
     /// There is no Stripe to ask. No tie can arise here anyway: a demo checkout sends one
     /// <c>checkout.session.completed</c> and one <c>customer.subscription.created</c>, which differ in rank.
     /// </summary>
     public Task<string?> GetSubscriptionJsonAsync(string subscriptionId, CancellationToken ct) => Task.FromResult<string?>(null);
+
+    /// <summary>Nothing to reconcile against: the demo subscriptions exist only in our own tables, which are right by definition.</summary>
+    public async IAsyncEnumerable<SubscriptionSnapshot> ListSubscriptionsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await Task.CompletedTask;
+        yield break;
+    }
 
     private static string Event(string type, JsonObject obj, DateTimeOffset now) => new JsonObject
     {

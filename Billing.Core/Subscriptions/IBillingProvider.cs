@@ -31,13 +31,25 @@ public interface IBillingProvider
 
     /// <summary>
     /// Makes sure a Checkout Session can no longer be paid: expires it if it is open. Answers its status
-    /// afterwards: <c>expired</c>, or <c>complete</c> when it was paid before we could expire it.
+    /// afterwards: <c>expired</c> (also when Stripe does not know it), or <c>complete</c> with the subscription
+    /// it created when it was paid before we could expire it.
     /// </summary>
-    Task<string> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct);
+    Task<CheckoutSessionState> ExpireCheckoutSessionAsync(string sessionId, CancellationToken ct);
 
     /// <summary>The subscription as Stripe shows it now (its raw JSON); null where there is no Stripe to ask (demo mode).</summary>
     Task<string?> GetSubscriptionJsonAsync(string subscriptionId, CancellationToken ct);
+
+    /// <summary>
+    /// Every subscription of the account, of every status, one page at a time (only one page is held), each
+    /// with the moment its page was asked for: the snapshot is at least that new.
+    /// </summary>
+    IAsyncEnumerable<SubscriptionSnapshot> ListSubscriptionsAsync(CancellationToken ct);
 }
+
+/// <summary>A subscription as Stripe showed it (raw JSON) when asked at <paramref name="ReadAt"/>.</summary>
+public sealed record SubscriptionSnapshot(string Json, DateTimeOffset ReadAt);
+
+public sealed record CheckoutSessionState(string Status, string? SubscriptionId);
 
 public static class CheckoutSessionStatuses
 {

@@ -43,7 +43,7 @@ public sealed class Tenant
     /// which events have been applied, never on the order they came in. The tenant's subscription is its
     /// oldest live one (by Stripe's creation time); failing that its oldest known one that has not ended
     /// (incomplete, paused: no paid limits); failing that one whose checkout completed but whose state has
-    /// not arrived yet. With none left, a tenant that had subscriptions is back on free, on calendar months.
+    /// not arrived yet. With none left, a tenant whose subscription ended is back on free, on calendar months.
     /// </summary>
     public SubscriptionProjection Project(IReadOnlyCollection<StripeSubscription> subscriptions, DateTimeOffset now)
     {
@@ -65,7 +65,7 @@ public sealed class Tenant
                 BillingPeriodEnd = end;
             }
         }
-        else if (subscriptions.Count > 0)
+        else if (subscriptions.Any(s => s.Ended))
         {
             var month = BillingPeriod.CalendarMonth(now);
             StripeSubscriptionId = null;

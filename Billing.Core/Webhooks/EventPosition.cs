@@ -13,6 +13,11 @@ namespace Billing.Core.Webhooks;
 /// </summary>
 public readonly record struct EventPosition(DateTimeOffset Created, short Rank) : IComparable<EventPosition>
 {
+    /// <summary>
+    /// A subscription as Stripe showed it when reconciliation asked at second S: newer than every event created
+    /// before S, older than any event of S itself or later (those may not be in the snapshot yet).
+    /// </summary>
+    public const short Snapshot = -1;
     public const short CheckoutCompleted = 0;
     public const short SubscriptionCreated = 1;
     public const short SubscriptionUpdated = 2;
@@ -21,8 +26,12 @@ public readonly record struct EventPosition(DateTimeOffset Created, short Rank) 
     public const short SubscriptionDeleted = 5;
 
     /// <summary>The rank of an event type that changes a tenant; null for every other type.</summary>
+    /// <summary>Our own event type for a reconciliation snapshot, recorded in webhook_events like Stripe's.</summary>
+    public const string SnapshotEventType = "loginexus.subscription.reconciled";
+
     public static short? RankOf(string eventType) => eventType switch
     {
+        SnapshotEventType => Snapshot,
         EventTypes.CheckoutSessionCompleted => CheckoutCompleted,
         EventTypes.CustomerSubscriptionCreated => SubscriptionCreated,
         EventTypes.CustomerSubscriptionUpdated => SubscriptionUpdated,

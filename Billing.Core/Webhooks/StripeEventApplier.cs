@@ -1,4 +1,5 @@
 using Billing.Core.Data;
+using Billing.Core.Plans;
 using Billing.Core.Stripe;
 using Billing.Core.Subscriptions;
 using Billing.Core.Tenants;
@@ -26,7 +27,7 @@ public sealed class StripeEventApplier(
         var evt = StripeEventJson.Parse(json);
         using var scope = logger.BeginScope("StripeEventId:{StripeEventId} EventType:{EventType}", evt.Id, evt.Type);
 
-        var result = await ApplyOnceAsync(evt, json, tie: null, ct);
+        var result = await ApplyOnceAsync(evt, json, tie: null, snapshot: false, ct);
         if (result is Outcome.NeedsStripe needs)
         {
             // Two updates of one second: the events cannot tell their order, Stripe can. Asked outside the
@@ -35,20 +36,43 @@ public sealed class StripeEventApplier(
             var now = await gateway.GetSubscriptionJsonAsync(needs.SubscriptionId, ct);
             logger.LogWarning("Two updates of subscription {SubscriptionId} in the same second; resolving from {Source}",
                 needs.SubscriptionId, now is null ? "event ids (no Stripe to ask)" : "Stripe's current subscription");
-            result = await ApplyOnceAsync(evt, json, new TieResolution(now), ct);
+            result = await ApplyOnceAsync(evt, json, new TieResolution(now), snapshot: false, ct);
         }
         return (result as Outcome.Done)?.Name;
+    }
+
+    /// <summary>
+    /// Applies a subscription as Stripe shows it now (reconciliation) through the same rules and order as a
+    /// webhook, at <see cref="EventPosition.Snapshot"/> rank in the second it was read. Recorded in
+    /// webhook_events (<c>drift_repaired</c>) only when it changed the tenant; returns what changed, or null.
+    /// </summary>
+    public async Task<string?> ApplySnapshotAsync(SubscriptionSnapshot snapshot, CancellationToken ct)
+    {
+        var subscription = System.Text.Json.Nodes.JsonNode.Parse(snapshot.Json)?.AsObject()
+                           ?? throw new InvalidDataException("A subscription snapshot must be a JSON object.");
+        var readAt = snapshot.ReadAt.ToUnixTimeSeconds();
+        var json = new System.Text.Json.Nodes.JsonObject
+        {
+            ["id"] = $"reconcile_{(string?)subscription["id"]}_{readAt}",
+            ["object"] = "event",
+            ["type"] = EventPosition.SnapshotEventType,
+            ["created"] = readAt,
+            ["data"] = new System.Text.Json.Nodes.JsonObject { ["object"] = subscription },
+        }.ToJsonString();
+        var evt = StripeEventJson.Parse(json);
+        using var scope = logger.BeginScope("StripeEventId:{StripeEventId} EventType:{EventType}", evt.Id, evt.Type);
+        return (await ApplyOnceAsync(evt, json, tie: null, snapshot: true, ct) as Outcome.Done)?.Change;
     }
 
     private sealed record TieResolution(string? SubscriptionJson);
 
     private abstract record Outcome
     {
-        public sealed record Done(string? Name) : Outcome;
+        public sealed record Done(string? Name, string? Change = null) : Outcome;
         public sealed record NeedsStripe(string SubscriptionId) : Outcome;
     }
 
-    private async Task<Outcome> ApplyOnceAsync(StripeEventJson evt, string json, TieResolution? tie, CancellationToken ct)
+    private async Task<Outcome> ApplyOnceAsync(StripeEventJson evt, string json, TieResolution? tie, bool snapshot, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         db.ChangeTracker.Clear();
@@ -66,28 +90,40 @@ public sealed class StripeEventApplier(
             return new Outcome.Done(null);
         }
 
-        var (outcome, tenantId, needsStripe) = await ApplyAsync(evt, tie, now, ct);
+        var (outcome, tenantId, needsStripe, change) = await ApplyAsync(evt, tie, now, ct);
         if (needsStripe is not null)
         {
             await tx.RollbackAsync(ct);
             return new Outcome.NeedsStripe(needsStripe);
+        }
+        if (snapshot)
+        {
+            if (change is null)
+            {
+                await tx.RollbackAsync(ct); // in sync: nothing to record
+                return new Outcome.Done(null);
+            }
+            outcome = WebhookOutcomes.DriftRepaired;
+            logger.LogWarning("Reconcile repaired drift for tenant {TenantId} subscription {SubscriptionId}: {Change}",
+                tenantId, evt.ObjectString("id"), change);
         }
         await db.SaveChangesAsync(ct);
         await db.WebhookEvents.Where(e => e.StripeEventId == evt.Id)
             .ExecuteUpdateAsync(e => e.SetProperty(x => x.ProcessedAt, now).SetProperty(x => x.Outcome, outcome), ct);
         await tx.CommitAsync(ct);
 
-        logger.LogInformation("{Outcome} {EventType} {EventId} for tenant {TenantId}", outcome, evt.Type, evt.Id, tenantId);
-        return new Outcome.Done(outcome);
+        logger.LogInformation("{Outcome} {EventType} {EventId} for tenant {TenantId} after {ApplyLagSeconds} s",
+            outcome, evt.Type, evt.Id, tenantId, (long)(now - evt.Created).TotalSeconds);
+        return new Outcome.Done(outcome, change);
     }
 
-    private async Task<(string Outcome, Guid? TenantId, string? NeedsStripe)> ApplyAsync(StripeEventJson evt, TieResolution? tie, DateTimeOffset now, CancellationToken ct)
+    private async Task<(string Outcome, Guid? TenantId, string? NeedsStripe, string? Change)> ApplyAsync(StripeEventJson evt, TieResolution? tie, DateTimeOffset now, CancellationToken ct)
     {
-        if (EventPosition.RankOf(evt.Type) is not { } rank) return (WebhookOutcomes.Ignored, null, null);
+        if (EventPosition.RankOf(evt.Type) is not { } rank) return (WebhookOutcomes.Ignored, null, null, null);
         var position = new EventPosition(evt.Created, rank);
         var isCheckout = evt.Type == EventTypes.CheckoutSessionCompleted;
         var isInvoice = evt.Type is EventTypes.InvoicePaid or EventTypes.InvoicePaymentFailed;
-        if (isCheckout && evt.ObjectString("mode") != "subscription") return (WebhookOutcomes.Ignored, null, null);
+        if (isCheckout && evt.ObjectString("mode") != "subscription") return (WebhookOutcomes.Ignored, null, null, null);
 
         var subscriptionId = isCheckout ? evt.ObjectReference("subscription") : isInvoice ? evt.InvoiceSubscriptionId() : evt.ObjectString("id");
         var tenantIdText = isCheckout ? evt.ObjectString("client_reference_id") ?? evt.Metadata("tenant_id")
@@ -95,18 +131,18 @@ public sealed class StripeEventApplier(
         var customerId = evt.ObjectReference("customer");
 
         // A one-off invoice says nothing about a subscription.
-        if (isInvoice && subscriptionId is null) return (WebhookOutcomes.Ignored, null, null);
+        if (isInvoice && subscriptionId is null) return (WebhookOutcomes.Ignored, null, null, null);
         var tenant = await FindTenantAsync(tenantIdText, subscriptionId, customerId, ct);
-        if (tenant is null) return (WebhookOutcomes.Ignored, null, null);
+        if (tenant is null) return (WebhookOutcomes.Ignored, null, null, null);
         if (isCheckout)
             await db.OpenCheckoutSessions.Where(o => o.TenantId == tenant.Id && o.SessionId == evt.ObjectString("id")).ExecuteDeleteAsync(ct);
         if (!tenant.LinkCustomer(customerId, now))
         {
             logger.LogWarning("Event names customer {CustomerId} but tenant {TenantId} is linked to {LinkedCustomerId}; left unchanged",
                 customerId, tenant.Id, tenant.StripeCustomerId);
-            return (WebhookOutcomes.Ignored, tenant.Id, null);
+            return (WebhookOutcomes.Ignored, tenant.Id, null, null);
         }
-        if (subscriptionId is null) return (WebhookOutcomes.Applied, tenant.Id, null);
+        if (subscriptionId is null) return (WebhookOutcomes.Applied, tenant.Id, null, null);
 
         var subscriptions = await db.Subscriptions.Where(s => s.TenantId == tenant.Id).ToListAsync(ct);
         var subscription = subscriptions.FirstOrDefault(s => s.Id == subscriptionId);
@@ -115,7 +151,7 @@ public sealed class StripeEventApplier(
             if (await db.Subscriptions.AnyAsync(s => s.Id == subscriptionId, ct))
             {
                 logger.LogWarning("Subscription {SubscriptionId} belongs to another tenant than {TenantId}; left unchanged", subscriptionId, tenant.Id);
-                return (WebhookOutcomes.Ignored, tenant.Id, null);
+                return (WebhookOutcomes.Ignored, tenant.Id, null, null);
             }
             subscription = new StripeSubscription { Id = subscriptionId, TenantId = tenant.Id, CustomerId = customerId, CreatedAt = now, UpdatedAt = now };
             db.Subscriptions.Add(subscription);
@@ -125,7 +161,7 @@ public sealed class StripeEventApplier(
         var endsIt = evt.Type == EventTypes.CustomerSubscriptionDeleted
                      || (!isCheckout && !isInvoice && evt.ObjectString("status") is { } s && SubscriptionStatuses.HasEnded(s));
         if (subscription.Ended && !endsIt)
-            return (WebhookOutcomes.Stale, tenant.Id, null);
+            return (WebhookOutcomes.Stale, tenant.Id, null, null);
 
         var outcome = WebhookOutcomes.Applied;
         if (isCheckout)
@@ -135,7 +171,7 @@ public sealed class StripeEventApplier(
         else if (isInvoice)
         {
             if (subscription.RecordPayment(evt.Type == EventTypes.InvoicePaymentFailed, position, now) == RecordResult.Stale)
-                return (WebhookOutcomes.Stale, tenant.Id, null);
+                return (WebhookOutcomes.Stale, tenant.Id, null, null);
         }
         else
         {
@@ -147,20 +183,22 @@ public sealed class StripeEventApplier(
                 if (tie.SubscriptionJson is { } snapshot) source = evt.WithObject(snapshot);
                 outcome = WebhookOutcomes.TieResolved;
             }
-            if (StateOf(source, subscriptionId) is not { } state) return (WebhookOutcomes.Ignored, tenant.Id, null);
+            if (StateOf(source, subscriptionId) is not { } state) return (WebhookOutcomes.Ignored, tenant.Id, null, null);
             var wasEnded = subscription.Ended;
             switch (subscription.RecordState(state, position, evt.Id, winsTie, now))
             {
                 case RecordResult.Tie when tie is null:
-                    return (WebhookOutcomes.Stale, tenant.Id, subscriptionId);
+                    return (WebhookOutcomes.Stale, tenant.Id, subscriptionId, null);
                 // An end is final even when its event is older than the state we have: it still ends the subscription.
                 case RecordResult.Stale or RecordResult.Tie when wasEnded || !subscription.Ended:
-                    return (WebhookOutcomes.Stale, tenant.Id, null);
+                    return (WebhookOutcomes.Stale, tenant.Id, null, null);
             }
         }
 
         var before = tenant.StripeSubscriptionId;
+        var shownBefore = Shown(tenant);
         var projection = tenant.Project(subscriptions, now);
+        var change = Describe(shownBefore, Shown(tenant));
         if (tenant.SubscriptionEventAt is not { } last || evt.Created > last) tenant.SubscriptionEventAt = evt.Created;
 
         if (projection.Duplicates.Count > 0 && (projection.Current == subscription || projection.Duplicates.Contains(subscription)))
@@ -168,15 +206,28 @@ public sealed class StripeEventApplier(
             logger.LogError(
                 "Tenant {TenantId} has {LiveCount} live subscriptions: it keeps {SubscriptionId} (created first); {DuplicateSubscriptionIds} must be refunded and canceled in Stripe",
                 tenant.Id, projection.Duplicates.Count + 1, projection.Current!.Id, string.Join(",", projection.Duplicates.Select(d => d.Id)));
-            return (WebhookOutcomes.DuplicateSubscription, tenant.Id, null);
+            return (WebhookOutcomes.DuplicateSubscription, tenant.Id, null, change);
         }
         if (projection.Current != subscription && before != subscriptionId)
         {
             logger.LogInformation("Subscription {SubscriptionId} is not tenant {TenantId}'s current one ({CurrentSubscriptionId}); recorded, tenant unchanged",
                 subscriptionId, tenant.Id, projection.Current?.Id);
-            return (WebhookOutcomes.Ignored, tenant.Id, null);
+            return (WebhookOutcomes.Ignored, tenant.Id, null, change);
         }
-        return (outcome, tenant.Id, null);
+        return (outcome, tenant.Id, null, change);
+    }
+
+    /// <summary>What a tenant sees of its plan: the fields a missed event could leave wrong.</summary>
+    private static string[] Shown(Tenant t) =>
+    [
+        $"plan {WireNames.Of(t.PlanTier)}", $"status {t.SubscriptionStatus}", $"cancel_at_period_end {t.CancelAtPeriodEnd}",
+        $"subscription {t.StripeSubscriptionId ?? "none"}", $"period {t.BillingPeriodStart:O}/{t.BillingPeriodEnd:O}",
+    ];
+
+    private static string? Describe(string[] before, string[] after)
+    {
+        var changes = before.Zip(after).Where(p => p.First != p.Second).Select(p => $"{p.First} -> {p.Second[(p.Second.IndexOf(' ') + 1)..]}").ToList();
+        return changes.Count == 0 ? null : string.Join("; ", changes);
     }
 
     /// <summary>What a subscription event (or Stripe's current subscription) says; null when its price is none of ours.</summary>

@@ -31,5 +31,8 @@ public static class WebhookOutcomes
     /// <summary>The tenant has a second live subscription (paid twice): it keeps its oldest one; the other must be refunded.</summary>
     public const string DuplicateSubscription = "duplicate_subscription";
 
-    public static readonly IReadOnlyList<string> All = [Applied, Ignored, Stale, TieResolved, DuplicateSubscription];
+    /// <summary>A reconciliation snapshot changed the tenant: a webhook had been missed (only changes are recorded).</summary>
+    public const string DriftRepaired = "drift_repaired";
+
+    public static readonly IReadOnlyList<string> All = [Applied, Ignored, Stale, TieResolved, DuplicateSubscription, DriftRepaired];
 }

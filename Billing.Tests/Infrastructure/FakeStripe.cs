@@ -13,7 +13,7 @@ namespace Billing.Tests.Infrastructure;
 
 /// <summary>One request as the fake Stripe received it.</summary>
 public sealed record StripeRequest(string Method, string Path, IReadOnlyDictionary<string, string> Form, IReadOnlyDictionary<string, string> Query,
-    string? IdempotencyKey, string? Authorization, string? StripeVersion);
+    string? IdempotencyKey, string? Authorization, string? StripeVersion, string? ConnectionId = null);
 
 /// <summary>
 /// A small Kestrel stand-in for api.stripe.com that Stripe.net really calls over HTTP. Like stripe-mock it
@@ -33,6 +33,7 @@ public sealed class FakeStripe : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _inFlight = new();
     private readonly ConcurrentQueue<StripeRequest> _created = new();
     private readonly ConcurrentDictionary<string, JsonObject> _subscriptions = new();
+    private readonly ConcurrentQueue<string> _subscriptionOrder = new();
     private int _sequence;
     // Ids unique across fakes: several test classes each run their own fake against one shared database.
     private readonly string _instance = Guid.NewGuid().ToString("N")[..8];
@@ -85,7 +86,12 @@ public sealed class FakeStripe : IAsyncDisposable
     public void CompleteSession(string sessionId) => _sessions[sessionId]["status"] = "complete";
 
     /// <summary>What <c>GET /v1/subscriptions/{id}</c> answers: the subscription as Stripe shows it now.</summary>
-    public void SetSubscription(JsonObject subscription) => _subscriptions[(string)subscription["id"]!] = (JsonObject)subscription.DeepClone();
+    public void SetSubscription(JsonObject subscription)
+    {
+        var id = (string)subscription["id"]!;
+        if (_subscriptions.TryAdd(id, (JsonObject)subscription.DeepClone())) _subscriptionOrder.Enqueue(id);
+        else _subscriptions[id] = (JsonObject)subscription.DeepClone();
+    }
 
     public void AddInvoices(string customerId, int count)
     {
@@ -131,7 +137,8 @@ public sealed class FakeStripe : IAsyncDisposable
         }
         var recorded = new StripeRequest(request.Method, request.Path.Value ?? "", form,
             request.Query.ToDictionary(kv => kv.Key, kv => kv.Value.ToString()),
-            request.Headers["Idempotency-Key"].FirstOrDefault(), request.Headers.Authorization.FirstOrDefault(), request.Headers["Stripe-Version"].FirstOrDefault());
+            request.Headers["Idempotency-Key"].FirstOrDefault(), request.Headers.Authorization.FirstOrDefault(), request.Headers["Stripe-Version"].FirstOrDefault(),
+            context.Connection.Id);
         _requests.Enqueue(recorded);
 
         if (_faults.TryGetValue(recorded.Path, out var faults) && faults.TryDequeue(out var fault))
@@ -201,6 +208,8 @@ public sealed class FakeStripe : IAsyncDisposable
                 ? (400, Error("invalid_request_error", "Only Checkout Sessions with a status of `open` can be expired."))
                 : Expire(session),
 
+        ("GET", ["", "v1", "subscriptions"]) => SubscriptionList(r.Query),
+
         ("GET", ["", "v1", "subscriptions", var id]) => _subscriptions.TryGetValue(id, out var subscription)
             ? (200, subscription.ToJsonString())
             : (404, Error("invalid_request_error", $"No such subscription: '{id}'")),
@@ -265,6 +274,24 @@ public sealed class FakeStripe : IAsyncDisposable
     {
         store[(string)created["id"]!] = created;
         return created;
+    }
+
+    /// <summary>Pages like Stripe: limit 1–100 (default 10), starting_after an id, has_more; without status=all, canceled ones are left out.</summary>
+    private (int, string) SubscriptionList(IReadOnlyDictionary<string, string> query)
+    {
+        var limit = query.TryGetValue("limit", out var l) ? int.Parse(l) : 10;
+        if (limit is < 1 or > 100) return (400, Error("invalid_request_error", "Invalid limit: must be between 1 and 100"));
+        var all = _subscriptionOrder.Select(id => _subscriptions[id])
+            .Where(s => query.GetValueOrDefault("status") == "all" || (string?)s["status"] != "canceled").ToList();
+        var start = query.TryGetValue("starting_after", out var after) ? all.FindIndex(s => (string?)s["id"] == after) + 1 : 0;
+        var page = all.Skip(start).Take(limit).Select(s => (JsonNode)s.DeepClone()).ToArray();
+        return (200, new JsonObject
+        {
+            ["object"] = "list",
+            ["url"] = "/v1/subscriptions",
+            ["has_more"] = start + page.Length < all.Count,
+            ["data"] = new JsonArray(page),
+        }.ToJsonString());
     }
 
     private string InvoiceList(IReadOnlyDictionary<string, string> query)

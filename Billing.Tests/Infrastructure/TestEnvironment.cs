@@ -91,6 +91,7 @@ public sealed class TestEnvironment
         ["AUTH_JWT_SIGNING_KEY"] = TestTokens.SigningKey,
         ["AUTH_JWT_AUTHORITY"] = "",
         ["USAGE_ROLLOVER_SCHEDULE"] = "0 5 * * * *",
+        ["STRIPE_RECONCILE_SCHEDULE"] = "0 0 0 1 1 *", // once a year: tests run it on demand
     };
 
     /// <summary>Billing.Core and Billing.Functions services without a host, on the real database.</summary>

@@ -62,6 +62,7 @@ try
         ["AUTH_JWT_SIGNING_KEY"] = signingKey,
         ["AUTH_JWT_AUTHORITY"] = "",
         ["USAGE_ROLLOVER_SCHEDULE"] = "0 0 0 1 1 *",
+        ["STRIPE_RECONCILE_SCHEDULE"] = "0 0 0 1 1 *",
         ["DEVHOST_BACKGROUND_TRIGGERS"] = triggers ? "true" : "false",
     };
 

@@ -14,6 +14,8 @@ param deployerPrincipalType = 'Group'
 param postgresSkuName = 'Standard_D2ds_v5'
 param postgresSkuTier = 'GeneralPurpose'
 param maximumInstanceCount = 100
+param postgresMaxConnections = 859 // the default of Standard_D2ds_v5
+param databaseMaxPoolSize = 8 // 8 × 100 = 800 ≤ 859 − 15 − 10
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL', 'billing-alerts@loginexus.example')
 param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY', '')
 param stripeWebhookSecret = readEnvironmentVariable('STRIPE_WEBHOOK_SECRET', '')

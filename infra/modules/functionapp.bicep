@@ -35,10 +35,15 @@ param jwtIssuer string
 param jwtAudience string
 param jwtAuthority string
 param rolloverSchedule string
+param reconcileSchedule string
 
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int
+
+@description('Maximum Pool Size of the connection string: connections one instance may hold (main.bicep checks the budget).')
+@minValue(1)
+param databaseMaxPoolSize int
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${name}'
@@ -83,7 +88,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
         // No password: the app signs in to PostgreSQL with an Entra token for its managed identity.
-        { name: 'BILLING_DATABASE', value: 'Host=${databaseHost};Database=${databaseName};Username=${name};Ssl Mode=Require' }
+        { name: 'BILLING_DATABASE', value: 'Host=${databaseHost};Database=${databaseName};Username=${name};Ssl Mode=Require;Maximum Pool Size=${databaseMaxPoolSize}' }
         { name: 'STRIPE_SECRET_KEY', value: '@Microsoft.KeyVault(SecretUri=${stripeKeyUri})' }
         { name: 'STRIPE_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${webhookKeyUri})' }
         { name: 'AUTH_JWT_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${signingKeyUri})' }
@@ -97,6 +102,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AUTH_JWT_AUDIENCE', value: jwtAudience }
         { name: 'AUTH_JWT_AUTHORITY', value: jwtAuthority }
         { name: 'USAGE_ROLLOVER_SCHEDULE', value: rolloverSchedule }
+        { name: 'STRIPE_RECONCILE_SCHEDULE', value: reconcileSchedule }
       ]
     }
   }

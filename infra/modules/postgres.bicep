@@ -19,6 +19,15 @@ param skuName string
 @allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
 param skuTier string
 
+@description('max_connections: a static parameter, applied at the next server restart.')
+@minValue(25)
+@maxValue(5000)
+param maxConnections int
+
+@description('max_connections − reserves − pool × instances, computed in main.bicep: a negative budget fails the deployment here.')
+@minValue(0)
+param connectionHeadroom int
+
 resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
   name: name
   location: location
@@ -65,9 +74,19 @@ resource tls 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-0
   properties: { value: 'TLSv1.2', source: 'user-override' }
 }
 
+@description('Sized with the app\'s pool and instance count (main.bicep, README "Operations").')
+resource maxConnectionsSetting 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-01' = {
+  parent: server
+  name: 'max_connections'
+  properties: { value: string(maxConnections), source: 'user-override' }
+  dependsOn: [tls] // one configuration change at a time: the server refuses concurrent ones
+}
+
 output name string = server.name
 output fqdn string = server.properties.fullyQualifiedDomainName
 output databaseName string = billing.name
 output deployerAdmin string = deployer.name
 output firewallRule string = azureServices.name
 output tlsSetting string = tls.name
+output maxConnectionsSetting string = maxConnectionsSetting.name
+output connectionHeadroom int = connectionHeadroom

@@ -342,7 +342,7 @@ namespace Billing.Core.Data.Migrations
 
                     b.ToTable("webhook_events", null, t =>
                         {
-                            t.HasCheckConstraint("ck_webhook_events_outcome", "outcome IS NULL OR outcome IN ('applied', 'ignored', 'stale', 'tie_resolved', 'duplicate_subscription')");
+                            t.HasCheckConstraint("ck_webhook_events_outcome", "outcome IS NULL OR outcome IN ('applied', 'ignored', 'stale', 'tie_resolved', 'duplicate_subscription', 'drift_repaired')");
                         });
                 });
 

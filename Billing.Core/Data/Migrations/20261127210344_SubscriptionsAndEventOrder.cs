@@ -73,7 +73,7 @@ namespace Billing.Core.Data.Migrations
             migrationBuilder.AddCheckConstraint(
                 name: "ck_webhook_events_outcome",
                 table: "webhook_events",
-                sql: "outcome IS NULL OR outcome IN ('applied', 'ignored', 'stale', 'tie_resolved', 'duplicate_subscription')");
+                sql: "outcome IS NULL OR outcome IN ('applied', 'ignored', 'stale', 'tie_resolved', 'duplicate_subscription', 'drift_repaired')");
 
             migrationBuilder.CreateIndex(
                 name: "ix_subscriptions_tenant_id",

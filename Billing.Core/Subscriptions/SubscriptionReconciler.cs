@@ -1,0 +1,96 @@
+using Billing.Core.Errors;
+using Billing.Core.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Billing.Core.Subscriptions;
+
+/// <summary>What one reconciliation run found.</summary>
+public sealed record ReconcileReport(int Listed, int Repaired, int CheckedOneByOne, int MissingInStripe);
+
+/// <summary>
+/// Repairs what missed webhooks left wrong (README, "Operations"). Lists every subscription in Stripe, page by
+/// page, and applies each as a snapshot through the webhook applier: the same rules and the same order, so a
+/// snapshot never undoes an event newer than itself and a run racing a webhook converges. Then looks one by one
+/// at the tenants we show as paid whose subscription the listing did not contain. Idempotent: a second run finds
+/// nothing to change, and two runs at once serialise on each tenant's row lock.
+/// </summary>
+public sealed class SubscriptionReconciler(IBillingProvider gateway, IServiceScopeFactory scopes, NpgsqlDataSource db, TimeProvider clock, ILogger<SubscriptionReconciler> logger)
+{
+    private const int Parallelism = 4;
+
+    public async Task<ReconcileReport> RunAsync(CancellationToken ct)
+    {
+        var listed = 0;
+        var repaired = 0;
+        // Only ids are kept across pages (tens of bytes each), never the pages themselves.
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        // A few at a time: the result does not depend on the order snapshots are applied in (that is the point of
+        // the event order), and each takes its tenant's row lock, so the only cost is a few pooled connections.
+        await Parallel.ForEachAsync(gateway.ListSubscriptionsAsync(ct), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+            async (snapshot, token) =>
+            {
+                Interlocked.Increment(ref listed);
+                if (SubscriptionId(snapshot.Json) is { } id) seen.TryAdd(id, 0);
+                if (await ApplyAsync(snapshot, token) is not null) Interlocked.Increment(ref repaired);
+            });
+
+        var oneByOne = 0;
+        var missing = 0;
+        // Demo subscriptions exist only in our own tables: there is nothing to compare them with.
+        var paid = gateway.IsDemo ? [] : await PaidTenantsAsync(ct);
+        foreach (var (tenantId, subscriptionId) in paid)
+        {
+            if (seen.ContainsKey(subscriptionId)) continue;
+            oneByOne++;
+            var readAt = clock.GetUtcNow();
+            string? json;
+            try
+            {
+                json = await gateway.GetSubscriptionJsonAsync(subscriptionId, ct);
+            }
+            catch (BillingException e) when (e.Code == "stripe_error")
+            {
+                json = null;
+            }
+            if (json is null)
+            {
+                // Not proof that it ended (a wrong key or account shows nothing too): an operator decides.
+                missing++;
+                logger.LogError("Tenant {TenantId} is on paid subscription {SubscriptionId}, which Stripe does not show; left unchanged",
+                    tenantId, subscriptionId);
+                continue;
+            }
+            if (await ApplyAsync(new SubscriptionSnapshot(json, readAt), ct) is not null) repaired++;
+        }
+
+        var report = new ReconcileReport(listed, repaired, oneByOne, missing);
+        if (repaired > 0 || missing > 0)
+            logger.LogWarning("Reconciled {Listed} subscriptions with Stripe: {Repaired} repaired, {Missing} missing in Stripe", listed, repaired, missing);
+        else
+            logger.LogInformation("Reconciled {Listed} subscriptions with Stripe: all in sync", listed);
+        return report;
+    }
+
+    private async Task<string?> ApplyAsync(SubscriptionSnapshot snapshot, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplySnapshotAsync(snapshot, ct);
+    }
+
+    private async Task<List<(Guid TenantId, string SubscriptionId)>> PaidTenantsAsync(CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("SELECT id, stripe_subscription_id FROM tenants WHERE plan_tier <> 'free' AND stripe_subscription_id IS NOT NULL");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var paid = new List<(Guid, string)>();
+        while (await reader.ReadAsync(ct)) paid.Add((reader.GetGuid(0), reader.GetString(1)));
+        return paid;
+    }
+
+    private static string? SubscriptionId(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty("id", out var id) ? id.GetString() : null;
+    }
+}

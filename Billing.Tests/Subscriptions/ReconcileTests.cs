@@ -1,0 +1,204 @@
+using Billing.Core.Subscriptions;
+using Billing.Core.Webhooks;
+using Billing.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace Billing.Tests.Subscriptions;
+
+/// <summary>
+/// Reconciliation against a fake Stripe that pages like Stripe, each test on a database of its own (the run
+/// looks at every paid tenant, so it must not see other tests' tenants).
+/// </summary>
+public sealed class ReconcileTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Pro = "price_test_pro";
+    private const string Enterprise = "price_test_enterprise";
+    private TestEnvironment _env = null!;
+    private FakeStripe _stripe = null!;
+    private ServiceProvider _services = null!;
+    private string _db = null!;
+
+    public async Task InitializeAsync()
+    {
+        _env = await TestEnvironment.GetAsync();
+        _stripe = await FakeStripe.StartAsync();
+        _db = await _env.CreateDatabaseAsync();
+        _services = _env.CreateServices(new Dictionary<string, string?> { ["STRIPE_API_BASE"] = _stripe.BaseAddress.ToString() }, database: _db);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _stripe.DisposeAsync();
+    }
+
+    private Task<ReconcileReport> ReconcileAsync() => _services.GetRequiredService<SubscriptionReconciler>().RunAsync(default);
+
+    private async Task<string?> ApplyAsync(string evt)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(evt, default);
+    }
+
+    private Task<T?> TenantAsync<T>(Guid tenant, string column) => Db.ScalarAsync<T>(_db, $"SELECT {column} FROM tenants WHERE id = $1", tenant);
+
+    /// <summary>A tenant on pro through delivered webhooks; Stripe (the fake) agrees until a test changes it.</summary>
+    private async Task<(Guid Tenant, string Customer, string Sub, DateTimeOffset Start)> PaidTenantAsync(bool inStripe = true)
+    {
+        var (tenant, customer, sub) = (Guid.NewGuid(), StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        var start = DateTimeOffset.UtcNow.AddDays(-3);
+        await Db.SeedTenantThisMonthAsync(_db, tenant, "free");
+        var subscription = StripeEvents.Subscription(tenant, customer, sub, Pro, start, start.AddMonths(1), created: start);
+        Assert.Equal("applied", await ApplyAsync(StripeEvents.Event("customer.subscription.created", subscription, start)));
+        if (inStripe) _stripe.SetSubscription(subscription);
+        return (tenant, customer, sub, start);
+    }
+
+    [Fact]
+    public async Task Tenant_whose_update_was_never_delivered_ends_on_stripes_plan()
+    {
+        var (tenant, customer, sub, start) = await PaidTenantAsync();
+        _stripe.SetSubscription(StripeEvents.Subscription(tenant, customer, sub, Enterprise, start, start.AddMonths(1), created: start));
+
+        var report = await ReconcileAsync();
+
+        Assert.Equal(1, report.Repaired);
+        Assert.Equal("enterprise", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal("drift_repaired", await Db.ScalarAsync<string>(_db,
+            "SELECT outcome FROM webhook_events WHERE event_type = $1 AND payload->'data'->'object'->>'id' = $2", EventPosition.SnapshotEventType, sub));
+    }
+
+    [Fact]
+    public async Task Tenant_whose_deletion_was_missed_ends_on_free()
+    {
+        var (tenant, customer, sub, start) = await PaidTenantAsync();
+        _stripe.SetSubscription(StripeEvents.Subscription(tenant, customer, sub, Pro, start, start.AddMonths(1), status: "canceled", created: start));
+
+        await ReconcileAsync();
+
+        Assert.Equal("free", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal("canceled", await TenantAsync<string>(tenant, "subscription_status"));
+        Assert.Null(await TenantAsync<string>(tenant, "stripe_subscription_id"));
+    }
+
+    [Fact]
+    public async Task Running_it_twice_changes_nothing_the_second_time()
+    {
+        var (tenant, customer, sub, start) = await PaidTenantAsync();
+        await PaidTenantAsync();
+        _stripe.SetSubscription(StripeEvents.Subscription(tenant, customer, sub, Pro, start, start.AddMonths(1), cancelAtPeriodEnd: true, created: start));
+
+        var first = await ReconcileAsync();
+        var recorded = await Db.ScalarAsync<long>(_db, "SELECT count(*) FROM webhook_events WHERE event_type = $1", EventPosition.SnapshotEventType);
+        var second = await ReconcileAsync();
+
+        Assert.Equal((2, 1), (first.Listed, first.Repaired));
+        Assert.Equal((2, 0), (second.Listed, second.Repaired));
+        Assert.Equal(recorded, await Db.ScalarAsync<long>(_db, "SELECT count(*) FROM webhook_events WHERE event_type = $1", EventPosition.SnapshotEventType));
+        Assert.True(await TenantAsync<bool>(tenant, "cancel_at_period_end"));
+    }
+
+    [Fact]
+    public async Task Reconcile_racing_a_webhook_converges_on_whichever_is_newer()
+    {
+        // Stripe shows enterprise now. A webhook created after the snapshot (cancel at period end) must win;
+        // one created before it (still pro) must lose; whichever the applier takes first.
+        var newer = new List<Guid>();
+        var older = new List<Guid>();
+        var webhooks = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            var (tenant, customer, sub, start) = await PaidTenantAsync();
+            _stripe.SetSubscription(StripeEvents.Subscription(tenant, customer, sub, Enterprise, start, start.AddMonths(1), created: start));
+            var isNewer = i % 2 == 0;
+            (isNewer ? newer : older).Add(tenant);
+            webhooks.Add(StripeEvents.Event("customer.subscription.updated",
+                StripeEvents.Subscription(tenant, customer, sub, isNewer ? Enterprise : Pro, start, start.AddMonths(1), cancelAtPeriodEnd: true, created: start),
+                isNewer ? DateTimeOffset.UtcNow.AddMinutes(5) : DateTimeOffset.UtcNow.AddMinutes(-5)));
+        }
+
+        await Task.WhenAll(webhooks.Select(w => (Task)Task.Run(() => ApplyAsync(w))).Append(Task.Run(ReconcileAsync)));
+
+        foreach (var tenant in newer)
+        {
+            Assert.Equal("enterprise", await TenantAsync<string>(tenant, "plan_tier"));
+            Assert.True(await TenantAsync<bool>(tenant, "cancel_at_period_end"));
+        }
+        foreach (var tenant in older)
+        {
+            Assert.Equal("enterprise", await TenantAsync<string>(tenant, "plan_tier"));
+            Assert.False(await TenantAsync<bool>(tenant, "cancel_at_period_end"));
+        }
+    }
+
+    [Fact]
+    public async Task Paid_tenant_whose_subscription_stripe_does_not_list_is_looked_up_and_never_guessed()
+    {
+        var (tenant, _, sub, _) = await PaidTenantAsync();
+        var (gone, _, goneSub, _) = await PaidTenantAsync(inStripe: false);
+
+        var report = await ReconcileAsync();
+
+        Assert.Equal((1, 1), (report.CheckedOneByOne, report.MissingInStripe));
+        Assert.Equal("pro", await TenantAsync<string>(gone, "plan_tier"));
+        Assert.Equal(sub, await TenantAsync<string>(tenant, "stripe_subscription_id"));
+        Assert.Equal(goneSub, await TenantAsync<string>(gone, "stripe_subscription_id"));
+        Assert.Single(_stripe.RequestsTo($"/v1/subscriptions/{goneSub}"));
+    }
+
+    [Fact]
+    public async Task Two_thousand_subscriptions_over_many_pages_reconcile_in_one_run()
+    {
+        const int count = 2000;
+        var start = DateTimeOffset.UtcNow.AddDays(-1);
+        var month = Billing.Core.Usage.BillingPeriod.CalendarMonth(DateTimeOffset.UtcNow);
+        await Db.ExecuteAsync(_db,
+            """
+            INSERT INTO tenants (id, plan_tier, subscription_status, cancel_at_period_end, billing_period_start, billing_period_end, created_at, updated_at)
+            SELECT gen_random_uuid(), 'free', 'active', false, $1, $2, now(), now() FROM generate_series(1, $3)
+            """, month.Start, month.End, count);
+        await using (var connection = new Npgsql.NpgsqlConnection(_db))
+        {
+            await connection.OpenAsync();
+            await using var read = new Npgsql.NpgsqlCommand("SELECT id FROM tenants", connection);
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var tenant = reader.GetGuid(0);
+                // Every checkout's webhooks were missed: Stripe has them paid, we show them free.
+                _stripe.SetSubscription(StripeEvents.Subscription(tenant, StripeEvents.NewId("cus"), StripeEvents.NewId("sub"), Pro, start, start.AddMonths(1), created: start));
+            }
+        }
+
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var clock = Stopwatch.StartNew();
+        var report = await ReconcileAsync();
+        var took = clock.Elapsed;
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        var again = await ReconcileAsync();
+
+        output.WriteLine($"Reconciled {report.Listed} subscriptions in {took.TotalSeconds:F1} s ({report.Repaired} repaired), " +
+                         $"{_stripe.RequestsTo("/v1/subscriptions").Count()} list calls, {allocated / 1024 / 1024} MiB allocated in all; second run repaired {again.Repaired}");
+        Assert.Equal((count, count), (report.Listed, report.Repaired));
+        Assert.Equal(0, again.Repaired);
+        Assert.Equal(count, await Db.ScalarAsync<long>(_db, "SELECT count(*) FROM tenants WHERE plan_tier = 'pro'"));
+        // One page at a time, at Stripe's largest page size: 20 pages per run.
+        Assert.All(_stripe.RequestsTo("/v1/subscriptions"), r => Assert.Equal("100", r.Query["limit"]));
+        Assert.Equal(2 * (count / 100), _stripe.RequestsTo("/v1/subscriptions").Count());
+    }
+
+    [Fact]
+    public async Task In_demo_mode_it_changes_nothing_that_is_right()
+    {
+        await using var demo = _env.CreateServices(new Dictionary<string, string?> { ["DEMO_MODE"] = "true" }, database: _db);
+        var (tenant, _, sub, _) = await PaidTenantAsync();
+
+        var report = await demo.GetRequiredService<SubscriptionReconciler>().RunAsync(default);
+
+        Assert.Equal(new ReconcileReport(0, 0, 0, 0), report);
+        Assert.Equal("pro", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal(sub, await TenantAsync<string>(tenant, "stripe_subscription_id"));
+    }
+}
