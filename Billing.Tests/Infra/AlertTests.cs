@@ -104,9 +104,8 @@ public sealed class AlertTests
     /// <summary>
     /// Each rule searches for what the code logs: <paramref name="inQuery"/> in the rule's query and
     /// <paramref name="inSource"/> in the C# file that writes the log. Structured fields are read under both
-    /// their plain name (the worker's telemetry) and prop__ (forwarded by the Functions host). Rows without a file:
-    /// the Functions host's own requests, and logs this branch does not write (the applier's ApplyLagSeconds and
-    /// the reconcile's drift warning come with the reconciliation work of issue 14; add their files here then).
+    /// their plain name (the worker's telemetry) and prop__ (forwarded by the Functions host). The row without a
+    /// file reads the Functions host's own request telemetry.
     /// </summary>
     [Theory]
     [InlineData("webhook-signature-failures", "\"Rejected a webhook whose Stripe-Signature matches no configured secret\"",
@@ -116,8 +115,12 @@ public sealed class AlertTests
     [InlineData("dependency-unavailable", "\"database_unavailable\"", "Billing.Functions/Http/ProblemMapper.cs", "Unavailable(\"database_unavailable\"")]
     [InlineData("dependency-unavailable", "\"stripe_unavailable\"", "Billing.Core/Stripe/StripeBillingProvider.cs", "Unavailable(\"stripe_unavailable\"")]
     [InlineData("dependency-unavailable", "\"queue_unavailable\"", "Billing.Core/Webhooks/StripeEventQueue.cs", "Unavailable(\"queue_unavailable\"")]
-    [InlineData("apply-lag", "coalesce(tostring(customDimensions.ApplyLagSeconds), tostring(customDimensions.prop__ApplyLagSeconds))", null, null)]
-    [InlineData("reconcile-drift", "message startswith \"Reconcile repaired drift\"", null, null)]
+    [InlineData("apply-lag", "coalesce(tostring(customDimensions.ApplyLagSeconds), tostring(customDimensions.prop__ApplyLagSeconds))",
+        "Billing.Core/Webhooks/StripeEventApplier.cs", "\"{Outcome} {EventType} {EventId} for tenant {TenantId} after {ApplyLagSeconds} s\"")]
+    [InlineData("reconcile-drift", "message startswith \"Reconcile repaired drift\"",
+        "Billing.Core/Webhooks/StripeEventApplier.cs", "LogWarning(\"Reconcile repaired drift for tenant {TenantId} subscription {SubscriptionId}: {Change}\"")]
+    [InlineData("reconcile-drift", "message endswith \"which Stripe does not show; left unchanged\"",
+        "Billing.Core/Subscriptions/SubscriptionReconciler.cs", "LogError(\"Tenant {TenantId} is on paid subscription {SubscriptionId}, which Stripe does not show; left unchanged\"")]
     [InlineData("http-5xx", "requests\n| where toint(resultCode) >= 500", null, null)]
     public void Each_rule_searches_for_what_the_code_logs(string rule, string inQuery, string? sourceFile, string? inSource)
     {

@@ -234,8 +234,8 @@ resource reconcileDrift 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   tags: tags
   kind: 'LogAlert'
   properties: {
-    displayName: 'Billing: reconciliation repaired drift'
-    description: 'The ReconcileSubscriptions run found tenants whose plan differed from what Stripe shows and repaired them (log Reconcile repaired drift for tenant … subscription …: …). The tenants are right now, but webhooks were missed: check the poison queue and the signature alert, and in the Stripe Dashboard the webhook endpoint\'s failed deliveries. Repeated drift for the same tenant points to a bug in applying events.'
+    displayName: 'Billing: reconciliation found drift'
+    description: 'The ReconcileSubscriptions run found tenants whose plan differed from what Stripe shows. Repaired (log Reconcile repaired drift for tenant … subscription …: …): the tenant is right now, but webhooks were missed; look for a poison or signature alert and, in the Stripe Dashboard, the webhook endpoint\'s failed deliveries. Drift that recurs for the same tenant points to a bug in applying events. Not repaired (log Tenant … is on paid subscription …, which Stripe does not show; left unchanged): check that the app uses the right Stripe account and key, then decide in the Stripe Dashboard (README Operations: Reconciliation with Stripe).'
     severity: 2
     enabled: true
     scopes: [insights.id]
@@ -246,7 +246,7 @@ resource reconcileDrift 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
         {
           query: '''
 traces
-| where message startswith "Reconcile repaired drift"
+| where message startswith "Reconcile repaired drift" or message endswith "which Stripe does not show; left unchanged"
 | extend TenantId = coalesce(tostring(customDimensions.TenantId), tostring(customDimensions.prop__TenantId)), SubscriptionId = coalesce(tostring(customDimensions.SubscriptionId), tostring(customDimensions.prop__SubscriptionId))
 | project timestamp, TenantId, SubscriptionId, message
 '''
