@@ -1,6 +1,7 @@
 // LogiNexus Billing on Azure: Function App (Flex Consumption, .NET 10 isolated), Storage (queues, by
 // identity), PostgreSQL Flexible Server (Entra auth only), Key Vault (Stripe and JWT secrets as Key Vault
-// references), Application Insights on Log Analytics. Deploy: see README "Deploy to Azure".
+// references), Application Insights on Log Analytics, and a Static Web App serving the frontend (web/out).
+// Deploy: see README "Deploy to Azure".
 targetScope = 'resourceGroup'
 
 @description('Azure region for every resource.')
@@ -10,8 +11,13 @@ param location string = resourceGroup().location
 @maxLength(8)
 param environmentName string
 
-@description('Origin of the LogiNexus frontend: CORS origin and the only redirect origin.')
-param frontendBaseUrl string
+@description('Region of the frontend\'s Static Web App (only some regions host them).')
+@allowed(['westeurope', 'eastus2', 'centralus', 'westus2', 'eastasia'])
+param staticWebAppLocation string = 'westeurope'
+
+@description('Static Web App plan of the frontend.')
+@allowed(['Free', 'Standard'])
+param staticWebAppSku string = 'Standard'
 
 @description('Stripe price ids of the paid plans.')
 param stripePricePro string
@@ -94,6 +100,7 @@ var vaultName = take('kv-bill-${environmentName}-${suffix}', 24)
 var postgresName = 'psql-${name}-${suffix}'
 var appName = 'func-${name}-${suffix}'
 var insightsName = 'appi-${name}'
+var frontendName = 'stapp-${name}-${suffix}'
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
@@ -115,6 +122,13 @@ module vault 'modules/keyvault.bicep' = {
     stripeWebhookSecret: stripeWebhookSecret
     jwtSigningKey: jwtSigningKey
   }
+}
+
+// The billing frontend (web/out). Its https origin is FRONTEND_BASE_URL: the Function App's only CORS
+// origin and the only origin checkout and portal may redirect to.
+module frontend 'modules/staticwebapp.bicep' = {
+  name: 'frontend'
+  params: { location: staticWebAppLocation, name: frontendName, tags: tags, skuName: staticWebAppSku }
 }
 
 module postgres 'modules/postgres.bicep' = {
@@ -147,7 +161,7 @@ module functionApp 'modules/functionapp.bicep' = {
     signingKeyUri: vault.outputs.signingKeyUri
     databaseHost: postgres.outputs.fqdn
     databaseName: postgres.outputs.databaseName
-    frontendBaseUrl: frontendBaseUrl
+    frontendBaseUrl: 'https://${frontend.outputs.defaultHostname}'
     stripePricePro: stripePricePro
     stripePriceEnterprise: stripePriceEnterprise
     stripeApiBase: stripeApiBase
@@ -183,6 +197,8 @@ module roles 'modules/roles.bicep' = {
 output functionAppName string = functionApp.outputs.name
 output functionAppUrl string = 'https://${functionApp.outputs.defaultHostName}/api/v1/billing'
 output webhookUrl string = 'https://${functionApp.outputs.defaultHostName}/api/v1/billing/webhooks'
+output frontendName string = frontend.outputs.name
+output frontendUrl string = 'https://${frontend.outputs.defaultHostname}'
 output postgresHost string = postgres.outputs.fqdn
 output storageAccountName string = storage.outputs.name
 output keyVaultName string = vault.outputs.name

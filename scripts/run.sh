@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts LogiNexus Billing locally in demo mode: PostgreSQL (cluster in .local/), Azurite, migrations,
-# and DevHost on http://127.0.0.1:7071. Ctrl-C stops everything this script started.
+# DevHost on http://127.0.0.1:7071, and the frontend (web/out) on http://localhost:3000.
+# Ctrl-C stops everything this script started.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 cd "$REPO_ROOT"
@@ -12,8 +13,11 @@ mkdir -p "$STATE"
 chmod 755 "$STATE"
 
 DEVHOST_PID=""
+SERVE_PID=""
+WEB_PORT="${BILLING_WEB_PORT:-3000}"
 cleanup() {
   trap - EXIT INT TERM
+  [[ -n "$SERVE_PID" ]] && kill "$SERVE_PID" 2>/dev/null || true
   [[ -n "$DEVHOST_PID" ]] && kill "$DEVHOST_PID" 2>/dev/null && wait "$DEVHOST_PID" 2>/dev/null || true
   stop_azurite "$STATE/azurite"
   stop_postgres "$STATE/pgdata"
@@ -44,6 +48,14 @@ for _ in $(seq 1 100); do
   sleep 0.3
 done
 
+# The frontend, built against this DevHost with the dev sign-in page; local.settings.json's Host.CORS and
+# FRONTEND_BASE_URL name http://localhost:3000.
+ensure_web_modules
+log "Building the frontend (web/) against $ASPNETCORE_URLS/api/v1/billing"
+(cd web && NEXT_PUBLIC_BILLING_API_URL="$ASPNETCORE_URLS/api/v1/billing" NEXT_PUBLIC_DEV_SIGN_IN=true npm run --silent build >/dev/null)
+web/node_modules/.bin/serve -L -n -l "tcp://127.0.0.1:$WEB_PORT" web/out >/dev/null 2>&1 &
+SERVE_PID=$!
+
 cat <<INFO
 
   LogiNexus Billing (demo mode) is running at $ASPNETCORE_URLS/api/v1/billing
@@ -56,8 +68,12 @@ cat <<INFO
     curl -H "Authorization: Bearer \$TOKEN" $ASPNETCORE_URLS/api/v1/billing/usage
     curl -X POST -H "Authorization: Bearer \$TOKEN" -d '{"quantity":3}' $ASPNETCORE_URLS/api/v1/billing/usage/shipments/consume
 
+  The billing frontend: http://localhost:$WEB_PORT/en/billing/pricing/  (Korean: /ko/billing/…)
+  Sign in as that dev admin (opens the dashboard with live usage):
+    http://localhost:$WEB_PORT/en/billing/sign-in/#token=$TOKEN
+
   More tokens: Billing.DevHost/bin/Release/net10.0/Billing.DevHost token --tenant <uuid> --role member
-  Ctrl-C stops DevHost, Azurite and PostgreSQL.
+  Ctrl-C stops the frontend server, DevHost, Azurite and PostgreSQL.
 
 INFO
 wait "$DEVHOST_PID"

@@ -33,6 +33,15 @@ ensure_node_modules() {
   fi
 }
 
+# The frontend keeps its own package.json and lock file in web/ (a parent lock file confuses Next's root).
+ensure_web_modules() {
+  local web="$REPO_ROOT/web"
+  if [[ ! -x "$web/node_modules/.bin/next" || "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]]; then
+    log "Installing the frontend's packages (npm ci in web/)"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+}
+
 # start_postgres DATA_DIR PORT [durable]: initialises the cluster on first use; fsync stays on when durable.
 start_postgres() {
   local data="$1" port="$2" durable="${3:-}" bin

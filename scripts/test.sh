@@ -44,5 +44,26 @@ status=${PIPESTATUS[0]}
 set -e
 passed="$(grep -Eo '^\s+Passed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1 || true)"
 failed="$(grep -Eo '^\s+Failed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1 || true)"
-echo "${passed:-0} passed, ${failed:-0} failed"
+passed="${passed:-0}"; failed="${failed:-0}"
+echo "xunit: ${passed} passed, ${failed} failed"
+
+# The frontend (vitest + Playwright against a real DevHost) runs on a full run, not on a filtered one
+# (BILLING_WEB_TESTS=1 forces it). It starts its own PostgreSQL and Azurite: stop this run's first.
+if [[ $# -eq 0 || "${BILLING_WEB_TESTS:-}" == 1 ]]; then
+  stop_azurite "$STATE/azurite"
+  stop_postgres "$STATE/pgdata"
+  log "Frontend tests (scripts/test-web.sh)"
+  set +e
+  scripts/test-web.sh | tee "$STATE/web.log"
+  web_status=${PIPESTATUS[0]}
+  set -e
+  web_line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$STATE/web.log" | tail -n 1 || true)"
+  web_passed="$(echo "${web_line:-0 passed, 1 failed}" | awk '{print $1}')"
+  web_failed="$(echo "${web_line:-0 passed, 1 failed}" | awk '{print $3}')"
+  [[ $web_status -ne 0 && $web_failed -eq 0 ]] && web_failed=1
+  passed=$((passed + web_passed))
+  failed=$((failed + web_failed))
+  [[ $status -eq 0 ]] && status=$web_status
+fi
+echo "${passed} passed, ${failed} failed"
 exit "$status"

@@ -23,8 +23,8 @@ public sealed class CheckoutService(
             throw BillingException.Validation("plan_tier", "Required: pro or enterprise.");
         if (!WireNames.TryParseTier(planTier, out var tier) || tier == PlanTier.Free)
             throw BillingException.Validation("plan_tier", "Must be pro or enterprise; the free plan needs no checkout.");
-        var success = WithSessionId(RedirectOrDefault("success_url", successUrl, "/billing/success"));
-        var cancel = RedirectOrDefault("cancel_url", cancelUrl, "/billing/cancel");
+        var success = WithSessionId(RedirectOrDefault("success_url", successUrl, "/en/billing/success/"));
+        var cancel = RedirectOrDefault("cancel_url", cancelUrl, "/en/billing/canceled/");
 
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         if (tenant.PlanTier != PlanTier.Free && SubscriptionStatuses.IsLive(tenant.SubscriptionStatus))
@@ -41,7 +41,7 @@ public sealed class CheckoutService(
 
     public async Task<string> CreatePortalAsync(Guid tenantId, string? returnUrl, CancellationToken ct)
     {
-        var target = RedirectOrDefault("return_url", returnUrl, "/billing");
+        var target = RedirectOrDefault("return_url", returnUrl, "/en/billing/");
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         if (tenant.StripeCustomerId is not { } customerId)
             throw BillingException.Conflict("no_billing_account", "This tenant has no billing account yet; start with a checkout.");

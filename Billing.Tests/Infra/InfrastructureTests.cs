@@ -113,6 +113,18 @@ public sealed partial class InfrastructureTests
         Assert.Contains($"name: '{Queues.StripeEventsPoison}'", storage);
     }
 
+    [Fact]
+    public void The_frontend_static_web_app_is_the_apps_frontend_origin_and_cors_origin()
+    {
+        var main = File.ReadAllText(RepoPaths.Of("infra", "main.bicep"));
+        var app = File.ReadAllText(RepoPaths.Of("infra", "modules", "functionapp.bicep"));
+        Assert.Contains("resource site 'Microsoft.Web/staticSites@", File.ReadAllText(RepoPaths.Of("infra", "modules", "staticwebapp.bicep")));
+        Assert.Contains("frontendBaseUrl: 'https://${frontend.outputs.defaultHostname}'", main);
+        Assert.DoesNotContain("param frontendBaseUrl", main);
+        Assert.Contains("cors: { allowedOrigins: [frontendBaseUrl]", app);
+        Assert.Contains("{ name: 'FRONTEND_BASE_URL', value: frontendBaseUrl }", app);
+    }
+
     [GeneratedRegex(@"readEnvironmentVariable\('([A-Z_]+)'")]
     private static partial Regex EnvironmentRead();
 }

@@ -2,7 +2,6 @@ using '../main.bicep'
 
 // Secrets come from the deploying shell's environment, never from this file.
 param environmentName = 'dev'
-param frontendBaseUrl = 'https://app.dev.loginexus.example'
 param stripePricePro = readEnvironmentVariable('STRIPE_PRICE_PRO', 'price_dev_pro')
 param stripePriceEnterprise = readEnvironmentVariable('STRIPE_PRICE_ENTERPRISE', 'price_dev_enterprise')
 param jwtIssuer = 'loginexus-dev'

@@ -2,7 +2,6 @@ using '../main.bicep'
 
 // Secrets come from the deploying shell's environment, never from this file.
 param environmentName = 'prod'
-param frontendBaseUrl = 'https://app.loginexus.example'
 param stripePricePro = readEnvironmentVariable('STRIPE_PRICE_PRO', '')
 param stripePriceEnterprise = readEnvironmentVariable('STRIPE_PRICE_ENTERPRISE', '')
 param jwtIssuer = 'loginexus'

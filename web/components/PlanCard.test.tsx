@@ -1,0 +1,59 @@
+import { fireEvent, screen, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import type { Plan } from "@/lib/api/client";
+import { renderIn } from "@/test/render";
+import { PlanCard } from "./PlanCard";
+
+const pro: Plan = {
+  tier: "pro", name: "Pro", price_monthly: 4900, currency: "usd",
+  limits: { shipments: 1000, escrows: 100, api_calls: 100000 }, features: ["Email support", "Escrow payments"],
+};
+const enterprise: Plan = {
+  tier: "enterprise", name: "Enterprise", price_monthly: 29900, currency: "usd",
+  limits: { shipments: -1, escrows: -1, api_calls: -1 }, features: [],
+};
+
+describe("PlanCard", () => {
+  it("shows_the_price_from_minor_units_in_the_page_locale", () => {
+    renderIn("en", <PlanCard plan={pro} current={false} />);
+    expect(screen.getByText("$49.00")).toBeTruthy();
+    expect(screen.getByRole("heading", { level: 2, name: "Pro" })).toBeTruthy();
+  });
+
+  it("formats_the_price_for_korean_pages", () => {
+    renderIn("ko", <PlanCard plan={pro} current={false} />);
+    expect(screen.getByText("US$49.00")).toBeTruthy();
+    expect(screen.getByText("월간 한도")).toBeTruthy();
+  });
+
+  it("shows_limits_and_unlimited_for_enterprise", () => {
+    renderIn("en", <PlanCard plan={enterprise} current={false} />);
+    const limits = screen.getByText("Shipments").closest("div")!;
+    expect(within(limits).getByText("Unlimited")).toBeTruthy();
+    expect(screen.getAllByText("Unlimited")).toHaveLength(3);
+  });
+
+  it("shows_limits_as_numbers_and_the_features", () => {
+    renderIn("en", <PlanCard plan={pro} current={false} />);
+    expect(screen.getByText("100,000")).toBeTruthy();
+    expect(screen.getByText("Escrow payments")).toBeTruthy();
+  });
+
+  it("marks_the_current_plan_and_offers_no_upgrade_to_it", () => {
+    renderIn("en", <PlanCard plan={pro} current onUpgrade={() => {}} />);
+    expect(screen.getByText("Current plan")).toBeTruthy();
+    expect(screen.queryByRole("button")).toBeNull();
+  });
+
+  it("upgrade_button_calls_onUpgrade", () => {
+    const onUpgrade = vi.fn();
+    renderIn("en", <PlanCard plan={pro} current={false} onUpgrade={onUpgrade} />);
+    fireEvent.click(screen.getByRole("button", { name: "Upgrade to Pro" }));
+    expect(onUpgrade).toHaveBeenCalledOnce();
+  });
+
+  it("disables_the_upgrade_button_while_busy", () => {
+    renderIn("en", <PlanCard plan={pro} current={false} onUpgrade={() => {}} busy />);
+    expect((screen.getByRole("button", { name: "Upgrade to Pro" }) as HTMLButtonElement).disabled).toBe(true);
+  });
+});

@@ -1,0 +1,55 @@
+"use client";
+
+import type { Plan } from "@/lib/api/client";
+import { format } from "@/lib/i18n/messages";
+import { formatMoney, formatNumber } from "@/lib/i18n/formatting";
+import { useI18n } from "@/lib/i18n/I18nProvider";
+
+const resources = ["shipments", "escrows", "api_calls"] as const;
+
+export interface PlanCardProps {
+  plan: Plan;
+  current: boolean;
+  /** Absent when the user cannot upgrade to this plan from here (free plan, not signed in). */
+  onUpgrade?: () => void;
+  busy?: boolean;
+}
+
+export function PlanCard({ plan, current, onUpgrade, busy = false }: PlanCardProps) {
+  const { locale, messages } = useI18n();
+  const headingId = `plan-${plan.tier}`;
+  return (
+    <article className={current ? "card plan-card plan-card--current" : "card plan-card"} aria-labelledby={headingId}>
+      <header className="plan-card__header">
+        <h2 id={headingId}>{plan.name}</h2>
+        {current && <span className="tag tag--current">{messages.plan.current}</span>}
+      </header>
+      <p className="plan-card__price">
+        <span className="plan-card__amount">{formatMoney(plan.price_monthly, plan.currency, locale)}</span>{" "}
+        <span className="muted">{messages.plan.perMonth}</span>
+      </p>
+      <h3 className="plan-card__subheading">{messages.plan.limitsHeading}</h3>
+      <dl className="plan-card__limits">
+        {resources.map((resource) => (
+          <div key={resource}>
+            <dt>{messages.plan[resource]}</dt>
+            <dd>{plan.limits[resource] < 0 ? messages.plan.unlimited : formatNumber(plan.limits[resource], locale)}</dd>
+          </div>
+        ))}
+      </dl>
+      {plan.features.length > 0 && (
+        <>
+          <h3 className="plan-card__subheading">{messages.plan.featuresHeading}</h3>
+          <ul className="plan-card__features">
+            {plan.features.map((feature) => <li key={feature}>{feature}</li>)}
+          </ul>
+        </>
+      )}
+      {!current && onUpgrade && (
+        <button type="button" className="button button--primary" onClick={onUpgrade} disabled={busy} aria-busy={busy}>
+          {format(messages.plan.upgrade, { plan: plan.name })}
+        </button>
+      )}
+    </article>
+  );
+}
