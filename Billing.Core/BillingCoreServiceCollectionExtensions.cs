@@ -54,6 +54,8 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddOptions<BillingOptions>().Bind(configuration)
             .Validate(o => IsOrigin(o.FrontendBaseUrl), "FRONTEND_BASE_URL must be an absolute http(s) origin such as https://app.example.com")
             .Validate(o => IsNCrontab(o.RolloverSchedule), "USAGE_ROLLOVER_SCHEDULE must be a six-field NCRONTAB expression such as '0 5 * * * *'")
+            .Validate(o => o.IdempotencyRetentionDays is >= BillingOptions.MinRetentionDays and <= BillingOptions.MaxRetentionDays,
+                $"USAGE_IDEMPOTENCY_RETENTION_DAYS must be a whole number of days from {BillingOptions.MinRetentionDays} (longer than any billing period) to {BillingOptions.MaxRetentionDays}")
             .ValidateOnStart();
 
         services.AddOptions<StorageOptions>().Configure(o => StorageOptions.Bind(o, configuration))

@@ -15,4 +15,14 @@ public sealed class BillingOptions
 
     [ConfigurationKeyName("USAGE_ROLLOVER_SCHEDULE")]
     public string RolloverSchedule { get; set; } = "0 5 * * * *";
+
+    /// <summary>
+    /// How long a consume's <c>Idempotency-Key</c> is kept (for replays and release) before the rollover timer
+    /// deletes it. Longer than any billing period, so a release is always possible within its period.
+    /// </summary>
+    [ConfigurationKeyName("USAGE_IDEMPOTENCY_RETENTION_DAYS")]
+    public int IdempotencyRetentionDays { get; set; } = 45;
+
+    public const int MinRetentionDays = 32;
+    public const int MaxRetentionDays = 3650;
 }

@@ -40,6 +40,11 @@ param jwtAuthority string = ''
 @description('NCRONTAB (with seconds) of the usage rollover timer.')
 param rolloverSchedule string = '0 5 * * * *'
 
+@description('Days a usage Idempotency-Key is kept for replays and release; longer than any billing period.')
+@minValue(32)
+@maxValue(3650)
+param idempotencyRetentionDays int = 45
+
 @description('NCRONTAB (UTC) of the daily reconciliation with Stripe: a quiet hour.')
 param reconcileSchedule string = '0 30 3 * * *'
 
@@ -171,6 +176,7 @@ module functionApp 'modules/functionapp.bicep' = {
     jwtAudience: jwtAudience
     jwtAuthority: jwtAuthority
     rolloverSchedule: rolloverSchedule
+    idempotencyRetentionDays: idempotencyRetentionDays
     reconcileSchedule: reconcileSchedule
     maximumInstanceCount: maximumInstanceCount
     databaseMaxPoolSize: databaseMaxPoolSize

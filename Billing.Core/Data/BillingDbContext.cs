@@ -87,6 +87,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             c.HasKey(x => new { x.TenantId, x.IdempotencyKey });
             c.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
             c.Property(x => x.IdempotencyKey).HasMaxLength(255);
+            c.HasIndex(x => x.CreatedAt); // the retention sweep deletes the oldest first
             c.ToTable(x => x.HasCheckConstraint("ck_usage_consumptions_quantity", "quantity BETWEEN 1 AND 1000"));
         });
     }

@@ -15,8 +15,11 @@ public sealed class UsageRecord
 }
 
 /// <summary>
-/// A consume call made with an <c>Idempotency-Key</c> (table <c>usage_consumptions</c>). <see cref="Used"/>
-/// keeps the count the first call answered with, so a retry gets the first answer back.
+/// A granted consume made with an <c>Idempotency-Key</c> (table <c>usage_consumptions</c>). <see cref="Used"/>
+/// and <see cref="PlanLimit"/> keep the first answer, so a retry gets exactly that answer back;
+/// <see cref="PeriodStart"/> is the period it was counted in, where a release gives it back
+/// (<see cref="ReleasedAt"/>, once). Rows older than <c>USAGE_IDEMPOTENCY_RETENTION_DAYS</c> are deleted by
+/// the rollover timer. Rows written before these columns existed have them null.
 /// </summary>
 public sealed class UsageConsumption
 {
@@ -25,5 +28,8 @@ public sealed class UsageConsumption
     public string Resource { get; set; } = "";
     public int Quantity { get; set; }
     public long Used { get; set; }
+    public long? PlanLimit { get; set; }
+    public DateTimeOffset? PeriodStart { get; set; }
+    public DateTimeOffset? ReleasedAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }

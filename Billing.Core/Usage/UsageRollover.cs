@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Billing.Core.Usage;
 
-public sealed record RolloverResult(int TenantsRolled, int UsageRowsCreated);
+public sealed record RolloverResult(int TenantsRolled, int UsageRowsCreated, int KeysDeleted = 0);
 
 /// <summary>
 /// Advances every ended billing period and opens the new period's usage row, in one set-based statement
@@ -11,9 +12,25 @@ public sealed record RolloverResult(int TenantsRolled, int UsageRowsCreated);
 /// from the stored start, with the month count from <c>age()</c> corrected by one either way at month ends.
 /// Running it twice, or twice at once, changes nothing more: the UPDATE re-checks <c>billing_period_end</c>
 /// under the row lock, and the usage rows are inserted with ON CONFLICT DO NOTHING.
+/// The same run then deletes <c>Idempotency-Key</c>s older than <c>USAGE_IDEMPOTENCY_RETENTION_DAYS</c>.
 /// </summary>
-public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, ILogger<UsageRollover> logger)
+public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOptions<BillingOptions> options, ILogger<UsageRollover> logger)
 {
+    /// <summary>Keys deleted per statement: each batch is its own short transaction.</summary>
+    public const int KeyDeleteBatch = 5_000;
+
+    // The oldest expired keys first, by the created_at index. SKIP LOCKED passes over a key a consume or
+    // release holds right now (it goes in a later run), so the sweep never makes a request wait.
+    private const string DeleteExpiredKeysSql = """
+        DELETE FROM usage_consumptions k
+         USING (SELECT tenant_id, idempotency_key FROM usage_consumptions
+                 WHERE created_at < $1
+                 ORDER BY created_at
+                 LIMIT $2
+                   FOR UPDATE SKIP LOCKED) old
+         WHERE k.tenant_id = old.tenant_id AND k.idempotency_key = old.idempotency_key
+        """;
+
     private const string Sql = """
         WITH due AS (
             SELECT id, billing_period_start AT TIME ZONE 'UTC' AS s,
@@ -46,6 +63,32 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, ILogg
         """;
 
     public async Task<RolloverResult> RunAsync(CancellationToken ct)
+    {
+        var rolled = await RollPeriodsAsync(ct);
+        return rolled with { KeysDeleted = await DeleteExpiredKeysAsync(ct) };
+    }
+
+    /// <summary>Deletes keys created before now minus the retention, in batches of <see cref="KeyDeleteBatch"/>.</summary>
+    public async Task<int> DeleteExpiredKeysAsync(CancellationToken ct)
+    {
+        var started = clock.GetTimestamp();
+        var cutoff = clock.GetUtcNow().AddDays(-options.Value.IdempotencyRetentionDays);
+        var deleted = 0;
+        int batch;
+        do
+        {
+            await using var command = db.CreateCommand(DeleteExpiredKeysSql);
+            command.Parameters.Add(new NpgsqlParameter { Value = cutoff });
+            command.Parameters.Add(new NpgsqlParameter { Value = KeyDeleteBatch });
+            batch = await command.ExecuteNonQueryAsync(ct);
+            deleted += batch;
+        } while (batch == KeyDeleteBatch);
+        logger.LogInformation("Deleted {Keys} idempotency keys created before {Cutoff} in {Elapsed} ms",
+            deleted, cutoff, (int)clock.GetElapsedTime(started).TotalMilliseconds);
+        return deleted;
+    }
+
+    private async Task<RolloverResult> RollPeriodsAsync(CancellationToken ct)
     {
         var started = clock.GetTimestamp();
         await using var command = db.CreateCommand(Sql);

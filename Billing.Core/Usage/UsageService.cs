@@ -21,9 +21,13 @@ public sealed record UsageReport(
     ResourceUsage Shipments, ResourceUsage Escrows, ResourceUsage ApiCalls);
 
 /// <summary>
-/// Metering against plan limits (DESIGN.md section 10). Every consume moves the count in one conditional
-/// statement (an UPDATE in the common case, an upsert when the period's row is new) whose WHERE is the limit
-/// check, so no interleaving of callers can push a count past its limit.
+/// Metering against plan limits (DESIGN.md section 10). The database decides every grant under the usage
+/// row's lock, so no interleaving of callers, in one process or many, can push a count past its limit.
+/// Unkeyed consumes of one tenant's resource that arrive while a statement for it is in flight are
+/// coalesced (<see cref="ConsumeLanes{TKey,TRequest,TResult}"/>): the next statement decides them all in
+/// arrival order, one row lock and one commit for the batch, each request its own exact answer. Keyed
+/// consumes take the single path (claim the key and move the count in one transaction), so their first
+/// answer is stored and replayed exactly, and a release can give the quantity back.
 /// </summary>
 public sealed class UsageService(
     NpgsqlDataSource db,
@@ -35,6 +39,11 @@ public sealed class UsageService(
 {
     public const int MaxQuantity = 1000;
     public const int MaxIdempotencyKeyLength = 255;
+
+    /// <summary>At most this many waiting consumes of one tenant's resource are decided by one statement.</summary>
+    public const int MaxBatch = 128;
+
+    private readonly ConsumeLanes<(Guid Tenant, Resource Resource), int, ConsumeResult> _lanes = new(MaxBatch);
 
     /// <summary>Limits are not enforced when billing is switched off or in demo mode; usage is still counted.</summary>
     private bool Enforced => billing.Value.Enabled && !stripe.Value.IsDemo;
@@ -68,55 +77,163 @@ public sealed class UsageService(
         if (idempotencyKey is not null && !IsValidIdempotencyKey(idempotencyKey))
             throw BillingException.Validation("Idempotency-Key", $"Must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
 
-        if (idempotencyKey is null && await TryConsumeInPlaceAsync(tenantId, resource, quantity, ct) is { } done)
-            return done;
+        if (idempotencyKey is null)
+            return await _lanes.SubmitAsync((tenantId, resource), quantity, DecideBatchAsync, ct);
 
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         var request = new Consumption(tenant, resource, quantity, tenant.CurrentPeriod(clock.GetUtcNow()));
-
-        return idempotencyKey is null
-            ? await ConsumeOnceAsync(request, ct)
-            : await ConsumeIdempotentlyAsync(request, idempotencyKey, ct);
+        return await ConsumeIdempotentlyAsync(request, idempotencyKey, ct);
     }
 
     /// <summary>
-    /// The common case in one round trip: the tenant exists, its stored period is in force and the period's
-    /// usage row exists. One statement reads the tenant's plan and period and runs the conditional UPDATE.
-    /// Returns null when any of those does not hold, and the caller takes the general path.
+    /// Gives back the quantity of the granted consume made with <paramref name="idempotencyKey"/>, once, in the
+    /// period it was counted in. One statement: it locks the key's row, marks it released and takes the
+    /// quantity off that period's count, only if it is not released yet and its period is still the
+    /// tenant's current one. A repeat answers the count and changes nothing; the key stays spent.
     /// </summary>
-    private async Task<ConsumeResult?> TryConsumeInPlaceAsync(Guid tenantId, Resource resource, int quantity, CancellationToken ct)
+    public async Task<ConsumeResult> ReleaseAsync(Guid tenantId, string resourceName, string? idempotencyKey, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand(InPlaceSql[(int)resource]);
-        cmd.Parameters.Add(new() { Value = tenantId });
-        cmd.Parameters.Add(new() { Value = (long)quantity });
-        cmd.Parameters.Add(new() { Value = clock.GetUtcNow() });
-        cmd.Parameters.Add(new() { Value = Enforced });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct) || reader.IsDBNull(2))
-            return null; // no tenant yet, an ended period, or no usage row for it yet
+        if (!WireNames.TryParseResource(resourceName, out var resource))
+            throw BillingException.NotFound("Unknown resource. Use shipments, escrows or api_calls.");
+        if (idempotencyKey is null)
+            throw BillingException.Validation("Idempotency-Key", "Required: the Idempotency-Key of the consume to give back.");
+        if (!IsValidIdempotencyKey(idempotencyKey))
+            throw BillingException.Validation("Idempotency-Key", $"Must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
 
-        var tier = WireNames.TryParseTier(reader.GetString(0), out var t) ? t : throw new InvalidDataException($"Unknown plan tier '{reader.GetString(0)}'.");
-        var limit = PlanCatalog.For(tier).Limits.For(resource);
-        if (!reader.IsDBNull(1))
-        {
-            var usage = ResourceUsage.Of(reader.GetInt64(1), limit);
-            return new ConsumeResult(WireNames.Of(resource), usage.Used, usage.Limit, usage.Remaining);
-        }
-        throw Refusal(tenantId, tier, resource, quantity, limit, reader.GetInt64(2));
+        var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
+        var now = clock.GetUtcNow();
+        var period = tenant.CurrentPeriod(now);
+        var limit = PlanCatalog.For(tenant.PlanTier).Limits.For(resource);
+
+        await using var cmd = db.CreateCommand(ReleaseSql[(int)resource]);
+        cmd.Parameters.Add(new() { Value = tenantId });
+        cmd.Parameters.Add(new() { Value = idempotencyKey });
+        cmd.Parameters.Add(new() { Value = period.Start });
+        cmd.Parameters.Add(new() { Value = now });
+        cmd.Parameters.Add(new() { Value = WireNames.Of(resource) });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct) || reader.GetString(0) != WireNames.Of(resource))
+            throw BillingException.NotFound($"No granted {WireNames.Of(resource)} consume was made with this Idempotency-Key.");
+
+        var alreadyReleased = reader.GetBoolean(1);
+        long? used = !reader.IsDBNull(2) ? reader.GetInt64(2) : alreadyReleased && !reader.IsDBNull(3) ? reader.GetInt64(3) : null;
+        if (used is null)
+            throw BillingException.Conflict("period_closed", "The period this consume was counted in has ended; it can no longer be given back.");
+
+        if (!alreadyReleased)
+            logger.LogInformation("Released {Resource} for tenant {TenantId}: {Used} of {Limit} used", WireNames.Of(resource), tenantId, used, limit);
+        var usage = ResourceUsage.Of(used.Value, limit);
+        return new ConsumeResult(WireNames.Of(resource), usage.Used, usage.Limit, usage.Remaining);
     }
 
-    private async Task<ConsumeResult> ConsumeOnceAsync(Consumption request, CancellationToken ct)
+    /// <summary>
+    /// Decides a batch of unkeyed consumes of one tenant's resource, in arrival order, as if served one by
+    /// one: a request is granted when it fits in what the earlier grants left, so a refused large request
+    /// does not block a later small one. The common case is one statement: every request fits, and one
+    /// conditional UPDATE adds the batch's total. Otherwise (near the limit, or a new tenant, period or row)
+    /// one short transaction locks the row, decides each request against the locked count and writes once.
+    /// </summary>
+    private async Task<Outcome<ConsumeResult>[]> DecideBatchAsync((Guid Tenant, Resource Resource) key, IReadOnlyList<int> quantities)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var used = await TryIncrementAsync(connection, null, request, ct)
-                   ?? throw await LimitExceededAsync(connection, request, ct);
-        return request.Result(used);
+        var (tenantId, resource) = key;
+        var total = quantities.Sum(q => (long)q);
+
+        await using (var cmd = db.CreateCommand(InPlaceSql[(int)resource]))
+        {
+            cmd.Parameters.Add(new() { Value = tenantId });
+            cmd.Parameters.Add(new() { Value = total });
+            cmd.Parameters.Add(new() { Value = clock.GetUtcNow() });
+            cmd.Parameters.Add(new() { Value = Enforced });
+            await using var reader = await cmd.ExecuteReaderAsync();
+            if (await reader.ReadAsync() && !reader.IsDBNull(1))
+                return Grants(resource, PlanCatalog.For(ParseTier(reader.GetString(0))).Limits.For(resource), reader.GetInt64(1) - total, quantities);
+        }
+
+        // Not all of it fits (or there is no tenant, period or row yet): decide under the row lock, so that
+        // a refusal reports the count it was decided against, not the statement's older snapshot.
+        var tenant = await tenants.GetOrCreateAsync(tenantId, default);
+        return await DecideLockedAsync(new Consumption(tenant, resource, 0, tenant.CurrentPeriod(clock.GetUtcNow())), quantities);
+    }
+
+    private static Outcome<ConsumeResult>[] Grants(Resource resource, long limit, long before, IReadOnlyList<int> quantities)
+    {
+        var outcomes = new Outcome<ConsumeResult>[quantities.Count];
+        var used = before;
+        for (var i = 0; i < quantities.Count; i++)
+        {
+            used += quantities[i];
+            var usage = ResourceUsage.Of(used, limit);
+            outcomes[i] = Outcome<ConsumeResult>.Of(new ConsumeResult(WireNames.Of(resource), usage.Used, usage.Limit, usage.Remaining));
+        }
+        return outcomes;
+    }
+
+    private async Task<Outcome<ConsumeResult>[]> DecideLockedAsync(Consumption target, IReadOnlyList<int> quantities)
+    {
+        var column = Column(target.Resource);
+        var limit = Enforced ? target.Limit : PlanLimits.Unlimited;
+        var now = clock.GetUtcNow();
+
+        await using var connection = await db.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        long before;
+        await using (var lockRow = new NpgsqlBatch(connection, tx))
+        {
+            lockRow.BatchCommands.Add(new NpgsqlBatchCommand("""
+                INSERT INTO usage_records (id, tenant_id, period_start, period_end,
+                    shipments_count, escrows_count, api_calls_count, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, 0, 0, 0, $5, $5)
+                ON CONFLICT (tenant_id, period_start) DO NOTHING
+                """)
+            {
+                Parameters =
+                {
+                    new() { Value = Guid.CreateVersion7(now) }, new() { Value = target.Tenant.Id },
+                    new() { Value = target.Period.Start }, new() { Value = target.Period.End }, new() { Value = now },
+                },
+            });
+            lockRow.BatchCommands.Add(new NpgsqlBatchCommand(
+                $"SELECT {column} FROM usage_records WHERE tenant_id = $1 AND period_start = $2 FOR UPDATE")
+            {
+                Parameters = { new() { Value = target.Tenant.Id }, new() { Value = target.Period.Start } },
+            });
+            before = (long)(await lockRow.ExecuteScalarAsync())!;
+        }
+
+        var outcomes = new Outcome<ConsumeResult>[quantities.Count];
+        var used = before;
+        for (var i = 0; i < quantities.Count; i++)
+        {
+            if (limit < 0 || used + quantities[i] <= limit)
+            {
+                used += quantities[i];
+                outcomes[i] = Outcome<ConsumeResult>.Of(target.Result(used));
+            }
+            else
+            {
+                outcomes[i] = Outcome<ConsumeResult>.Fail(Refusal(target.Tenant.Id, target.Tenant.PlanTier, target.Resource, quantities[i], target.Limit, used));
+            }
+        }
+
+        if (used != before)
+        {
+            await using var write = new NpgsqlCommand(
+                $"UPDATE usage_records SET {column} = {column} + $3, updated_at = $4 WHERE tenant_id = $1 AND period_start = $2", connection, tx);
+            write.Parameters.Add(new() { Value = target.Tenant.Id });
+            write.Parameters.Add(new() { Value = target.Period.Start });
+            write.Parameters.Add(new() { Value = used - before });
+            write.Parameters.Add(new() { Value = now });
+            await write.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+        return outcomes;
     }
 
     /// <summary>
     /// The key is claimed in the same transaction as the increment: a concurrent retry with the same key
     /// waits on the key's unique index and then reads the first answer; a refused consume rolls the claim
-    /// back, so the key can be used again once the tenant has room.
+    /// back, so the key can be used again once the tenant has room. The claim keeps the period and the
+    /// limit, so a replay answers exactly the first answer and a release knows where to give it back.
     /// </summary>
     private async Task<ConsumeResult> ConsumeIdempotentlyAsync(Consumption request, string key, CancellationToken ct)
     {
@@ -125,8 +242,8 @@ public sealed class UsageService(
 
         await using (var claim = new NpgsqlCommand(
             """
-            INSERT INTO usage_consumptions (tenant_id, idempotency_key, resource, quantity, used, created_at)
-            VALUES ($1, $2, $3, $4, 0, $5)
+            INSERT INTO usage_consumptions (tenant_id, idempotency_key, resource, quantity, used, plan_limit, period_start, created_at)
+            VALUES ($1, $2, $3, $4, 0, $5, $6, $7)
             ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
             """, connection, tx))
         {
@@ -134,26 +251,19 @@ public sealed class UsageService(
             claim.Parameters.Add(new() { Value = key });
             claim.Parameters.Add(new() { Value = request.ResourceName });
             claim.Parameters.Add(new() { Value = request.Quantity });
+            claim.Parameters.Add(new() { Value = request.Limit });
+            claim.Parameters.Add(new() { Value = request.Period.Start });
             claim.Parameters.Add(new() { Value = clock.GetUtcNow() });
             if (await claim.ExecuteNonQueryAsync(ct) == 0)
                 return await ReplayAsync(connection, tx, request, key, ct);
         }
 
-        var used = await TryIncrementAsync(connection, tx, request, ct);
+        var used = await TryIncrementAsync(connection, tx, request, ct, key);
         if (used is null)
         {
             var refusal = await LimitExceededAsync(connection, request, ct, tx);
             await tx.RollbackAsync(ct);
             throw refusal;
-        }
-
-        await using (var record = new NpgsqlCommand(
-            "UPDATE usage_consumptions SET used = $3 WHERE tenant_id = $1 AND idempotency_key = $2", connection, tx))
-        {
-            record.Parameters.Add(new() { Value = request.Tenant.Id });
-            record.Parameters.Add(new() { Value = key });
-            record.Parameters.Add(new() { Value = used.Value });
-            await record.ExecuteNonQueryAsync(ct);
         }
 
         await tx.CommitAsync(ct);
@@ -163,7 +273,8 @@ public sealed class UsageService(
     private static async Task<ConsumeResult> ReplayAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Consumption request, string key, CancellationToken ct)
     {
         await using var read = new NpgsqlCommand(
-            "SELECT resource, quantity, used FROM usage_consumptions WHERE tenant_id = $1 AND idempotency_key = $2", connection, tx);
+            "SELECT resource, quantity, used, plan_limit, released_at IS NOT NULL FROM usage_consumptions WHERE tenant_id = $1 AND idempotency_key = $2",
+            connection, tx);
         read.Parameters.Add(new() { Value = request.Tenant.Id });
         read.Parameters.Add(new() { Value = key });
         await using var reader = await read.ExecuteReaderAsync(ct);
@@ -173,18 +284,27 @@ public sealed class UsageService(
             throw BillingException.Conflict("idempotency_key_reused",
                 "This Idempotency-Key was already used for a different resource or quantity.");
         }
-        return request.Result(reader.GetInt64(2));
+        if (reader.GetBoolean(4))
+        {
+            throw BillingException.Conflict("idempotency_key_reused",
+                "This Idempotency-Key belongs to a consume that was released; use a new key.");
+        }
+        // Keys claimed before plan_limit was recorded answer with the current plan's limit.
+        var limit = reader.IsDBNull(3) ? request.Limit : reader.GetInt64(3);
+        var usage = ResourceUsage.Of(reader.GetInt64(2), limit);
+        return new ConsumeResult(request.ResourceName, usage.Used, usage.Limit, usage.Remaining);
     }
 
     /// <summary>The one statement that moves a counter: it returns the new count, or null when the limit refuses it.</summary>
-    private async Task<long?> TryIncrementAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Consumption request, CancellationToken ct)
+    /// <summary>With <paramref name="key"/>, the same statement records the new count on the key's claim.</summary>
+    private async Task<long?> TryIncrementAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Consumption request, CancellationToken ct, string? key = null)
     {
         var limit = Enforced ? request.Limit : PlanLimits.Unlimited;
         if (limit >= 0 && request.Quantity > limit)
             return null;
 
         var now = clock.GetUtcNow();
-        await using var cmd = new NpgsqlCommand(IncrementSql[(int)request.Resource], connection, tx);
+        await using var cmd = new NpgsqlCommand((key is null ? IncrementSql : KeyedIncrementSql)[(int)request.Resource], connection, tx);
         cmd.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });
         cmd.Parameters.Add(new() { Value = request.Tenant.Id });
         cmd.Parameters.Add(new() { Value = request.Period.Start });
@@ -192,6 +312,7 @@ public sealed class UsageService(
         cmd.Parameters.Add(new() { Value = (long)request.Quantity });
         cmd.Parameters.Add(new() { Value = limit });
         cmd.Parameters.Add(new() { Value = now });
+        if (key is not null) cmd.Parameters.Add(new() { Value = key });
         return await cmd.ExecuteScalarAsync(ct) is long used ? used : null;
     }
 
@@ -249,13 +370,24 @@ public sealed class UsageService(
             """;
     }).ToArray();
 
+    // The increment, and (when it happened) the new count written on the key's claim ($8), in one statement.
+    private static readonly string[] KeyedIncrementSql = Enum.GetValues<Resource>().Select(resource => $"""
+        WITH inc AS (
+        {IncrementSql[(int)resource]}
+        ), claim AS (
+            UPDATE usage_consumptions k SET used = inc.{Column(resource)} FROM inc
+             WHERE k.tenant_id = $2 AND k.idempotency_key = $8
+        )
+        SELECT {Column(resource)} FROM inc
+        """).ToArray();
+
     // Plan limits as SQL, generated from PlanCatalog so the catalogue stays the one source.
     private static string LimitSql(Resource resource) =>
         "CASE plan_tier " + string.Concat(PlanCatalog.All.Select(p => $"WHEN '{WireNames.Of(p.Tier)}' THEN {p.Limits.For(resource)} ")) + "END";
 
-    // $1 tenant, $2 quantity, $3 now, $4 enforced. Returns plan_tier, the new count (null when not updated) and
-    // the count before (null when the period's row does not exist yet); no row when the tenant is missing or
-    // its stored period has ended. `before` only words a refusal: the UPDATE's WHERE is what decides.
+    // $1 tenant, $2 the batch's total quantity, $3 now, $4 enforced. Returns plan_tier and the new count (null
+    // when not updated: the total does not fit, or the period's row does not exist yet); no row when the
+    // tenant is missing or its stored period has ended. The UPDATE's WHERE decides, under the row lock.
     private static readonly string[] InPlaceSql = Enum.GetValues<Resource>().Select(resource =>
     {
         var column = Column(resource);
@@ -270,11 +402,42 @@ public sealed class UsageService(
                  WHERE u.tenant_id = $1 AND u.period_start = p.ps AND (NOT $4 OR p.lim < 0 OR u.{column} + $2 <= p.lim)
                 RETURNING u.{column} AS used
             )
-            SELECT p.plan_tier, (SELECT used FROM upd),
-                   (SELECT u.{column} FROM usage_records u WHERE u.tenant_id = $1 AND u.period_start = p.ps)
-              FROM p
+            SELECT p.plan_tier, (SELECT used FROM upd) FROM p
             """;
     }).ToArray();
+
+    // $1 tenant, $2 key, $3 the tenant's current period start, $4 now, $5 resource. Returns the key's resource,
+    // whether it was released before, the count after giving it back (null when nothing was given back) and
+    // the count of the key's period. No row: no granted consume with this key. The key's row is locked first,
+    // so of two concurrent releases one gives back and the other sees it released.
+    private static readonly string[] ReleaseSql = Enum.GetValues<Resource>().Select(resource =>
+    {
+        var column = Column(resource);
+        return $"""
+            WITH c AS (
+                SELECT resource, period_start, released_at FROM usage_consumptions
+                 WHERE tenant_id = $1 AND idempotency_key = $2
+                   FOR UPDATE
+            ), released AS (
+                UPDATE usage_consumptions k SET released_at = $4
+                  FROM c
+                 WHERE k.tenant_id = $1 AND k.idempotency_key = $2 AND k.released_at IS NULL
+                   AND k.resource = $5 AND k.period_start = $3
+                RETURNING k.quantity
+            ), given_back AS (
+                UPDATE usage_records u SET {column} = u.{column} - released.quantity, updated_at = $4
+                  FROM released
+                 WHERE u.tenant_id = $1 AND u.period_start = $3
+                RETURNING u.{column} AS used
+            )
+            SELECT c.resource, c.released_at IS NOT NULL, (SELECT used FROM given_back),
+                   (SELECT u.{column} FROM usage_records u WHERE u.tenant_id = $1 AND u.period_start = c.period_start)
+              FROM c
+            """;
+    }).ToArray();
+
+    private static PlanTier ParseTier(string text) =>
+        WireNames.TryParseTier(text, out var tier) ? tier : throw new InvalidDataException($"Unknown plan tier '{text}'.");
 
     private sealed record Consumption(Tenant Tenant, Resource Resource, int Quantity, BillingPeriod Period)
     {

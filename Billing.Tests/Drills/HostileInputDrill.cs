@@ -20,7 +20,7 @@ public sealed class HostileInputDrill(FakeStripeHost fixture) : IClassFixture<Fa
     private static readonly string[] Routes =
     [
         "GET plans", "GET subscription", "GET usage", "GET invoices", "POST checkout", "POST portal",
-        "POST usage/shipments/consume", "POST usage/escrows/consume", "POST usage/api_calls/consume", "POST webhooks",
+        "POST usage/shipments/consume", "POST usage/escrows/consume", "POST usage/api_calls/consume", "POST usage/shipments/release", "POST webhooks",
     ];
 
     private static readonly string[] Bodies =

@@ -31,7 +31,7 @@ public sealed class AuthenticationTests(DefaultHost fixture) : IClassFixture<Def
     [MemberData(nameof(BadTokens))]
     public async Task Invalid_token_is_401(string why, string token)
     {
-        foreach (var (method, path) in new[] { (HttpMethod.Get, "subscription"), (HttpMethod.Get, "usage"), (HttpMethod.Post, "usage/shipments/consume") })
+        foreach (var (method, path) in new[] { (HttpMethod.Get, "subscription"), (HttpMethod.Get, "usage"), (HttpMethod.Post, "usage/shipments/consume"), (HttpMethod.Post, "usage/shipments/release") })
         {
             var response = await _client.SendAsync(Api.Request(method, $"/api/v1/billing/{path}", token.Length == 0 ? null : token));
             await Api.ProblemAsync(response, HttpStatusCode.Unauthorized, "unauthorized");

@@ -69,6 +69,8 @@ public sealed class DevHostTests : IAsyncLifetime
     [InlineData("FRONTEND_BASE_URL", "localhost:3000")]
     [InlineData("USAGE_ROLLOVER_SCHEDULE", "every hour")]
     [InlineData("BILLING_ENABLED", "maybe")]
+    [InlineData("USAGE_IDEMPOTENCY_RETENTION_DAYS", "7")]
+    [InlineData("USAGE_IDEMPOTENCY_RETENTION_DAYS", "forever")]
     [InlineData("STRIPE_API_BASE", "ftp://example")]
     public async Task Bad_setting_stops_start_up_with_one_line_naming_it(string setting, string value)
     {

@@ -124,6 +124,40 @@ public sealed class EndpointShapeTests(DefaultHost fixture) : IClassFixture<Defa
     }
 
     [Fact]
+    public async Task Release_gives_a_keyed_consume_back_once_and_the_key_stays_spent()
+    {
+        var token = TestTokens.For(Guid.NewGuid(), role: "member");
+        HttpRequestMessage Send(string action, string? json = null)
+        {
+            var request = Api.Request(HttpMethod.Post, $"/api/v1/billing/usage/shipments/{action}", token, json);
+            request.Headers.Add("Idempotency-Key", "shipment-9001");
+            return request;
+        }
+        await _client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/usage/shipments/consume", token, """{"quantity":2}"""));
+        await Api.JsonAsync(await _client.SendAsync(Send("consume", """{"quantity":4}""")), HttpStatusCode.OK);
+
+        var released = await Api.JsonAsync(await _client.SendAsync(Send("release")), HttpStatusCode.OK);
+        var again = await Api.JsonAsync(await _client.SendAsync(Send("release")), HttpStatusCode.OK);
+
+        Assert.Equal("shipments", released.GetProperty("resource").GetString());
+        Assert.Equal(2, released.GetProperty("used").GetInt64());
+        Assert.Equal(50, released.GetProperty("limit").GetInt64());
+        Assert.Equal(48, released.GetProperty("remaining").GetInt64());
+        Assert.Equal(released.GetRawText(), again.GetRawText());
+        await Api.ProblemAsync(await _client.SendAsync(Send("consume", """{"quantity":4}""")), HttpStatusCode.Conflict, "idempotency_key_reused");
+    }
+
+    [Fact]
+    public async Task Release_of_a_key_never_granted_is_404()
+    {
+        var token = TestTokens.For(Guid.NewGuid());
+        var request = Api.Request(HttpMethod.Post, "/api/v1/billing/usage/escrows/release", token);
+        request.Headers.Add("Idempotency-Key", "never-granted");
+
+        await Api.ProblemAsync(await _client.SendAsync(request), HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
     public async Task Consume_under_concurrency_over_http_stops_exactly_at_the_limit()
     {
         var token = TestTokens.For(Guid.NewGuid(), role: "member");

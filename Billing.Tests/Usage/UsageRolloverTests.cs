@@ -111,4 +111,57 @@ public sealed class UsageRolloverTests : IAsyncLifetime
         Assert.Equal(Now.AddDays(-3), await Db.ScalarAsync<DateTime>(_database, "SELECT billing_period_start FROM tenants WHERE id = $1", tenant));
         Assert.Equal(7, (await usage.GetAsync(tenant, default)).Shipments.Used);
     }
+
+    private async Task<Guid> SeedKeysAsync(int expired, int kept)
+    {
+        var tenant = Guid.NewGuid();
+        await Db.SeedTenantAsync(_database, tenant, "pro", Now.AddDays(-3), Now.AddDays(27));
+        await Db.ExecuteAsync(_database, """
+            INSERT INTO usage_consumptions (tenant_id, idempotency_key, resource, quantity, used, plan_limit, period_start, created_at)
+            SELECT $1, 'old-' || i, 'shipments', 1, i, 1000, $2, $2 - interval '1 minute' * i FROM generate_series(1, $3) i
+            UNION ALL
+            SELECT $1, 'new-' || i, 'shipments', 1, i, 1000, $4, $4 FROM generate_series(1, $5) i
+            """, tenant, Now.AddDays(-45), expired, Now.AddDays(-44), kept);
+        return tenant;
+    }
+
+    [Fact]
+    public async Task Keys_older_than_the_retention_are_deleted_in_batches_and_newer_ones_kept()
+    {
+        var tenant = await SeedKeysAsync(expired: UsageRollover.KeyDeleteBatch * 2 + 17, kept: 10);
+
+        var result = await _services.GetRequiredService<UsageRollover>().RunAsync(default);
+
+        Assert.Equal(UsageRollover.KeyDeleteBatch * 2 + 17, result.KeysDeleted);
+        Assert.Equal(10L, await Db.ScalarAsync<long>(_database, "SELECT count(*) FROM usage_consumptions WHERE tenant_id = $1 AND idempotency_key LIKE 'new-%'", tenant));
+        Assert.Equal(10L, await Db.ScalarAsync<long>(_database, "SELECT count(*) FROM usage_consumptions"));
+    }
+
+    [Fact]
+    public async Task Key_sweep_passes_over_a_key_in_use_instead_of_waiting_for_it()
+    {
+        var tenant = await SeedKeysAsync(expired: 50, kept: 0);
+        await using var holder = new NpgsqlConnection(_database);
+        await holder.OpenAsync();
+        await using var tx = await holder.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("SELECT 1 FROM usage_consumptions WHERE tenant_id = $1 AND idempotency_key = 'old-7' FOR UPDATE", holder, tx))
+        {
+            hold.Parameters.Add(new() { Value = tenant });
+            await hold.ExecuteNonQueryAsync();
+        }
+        var rollover = _services.GetRequiredService<UsageRollover>();
+
+        var whileHeld = await rollover.DeleteExpiredKeysAsync(default);
+        await tx.CommitAsync();
+        var afterwards = await rollover.DeleteExpiredKeysAsync(default);
+
+        Assert.Equal(49, whileHeld);
+        Assert.Equal(1, afterwards);
+    }
+
+    [Fact]
+    public void Retention_defaults_to_45_days()
+    {
+        Assert.Equal(45, _services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Billing.Core.BillingOptions>>().Value.IdempotencyRetentionDays);
+    }
 }

@@ -88,7 +88,7 @@ internal static class RolloverFixture
     public static async Task SeedEndedAsync(NpgsqlDataSource source, int count, DateTimeOffset now)
     {
         await using var connection = await source.OpenConnectionAsync();
-        await using (var truncate = new NpgsqlCommand("TRUNCATE usage_records, usage_consumptions, tenants", connection)) await truncate.ExecuteNonQueryAsync();
+        await using (var truncate = new NpgsqlCommand("TRUNCATE usage_records, usage_consumptions, tenants CASCADE", connection)) await truncate.ExecuteNonQueryAsync();
         var start = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(-1).AddDays(-3);
         await using (var writer = await connection.BeginBinaryImportAsync(
             "COPY tenants (id, plan_tier, subscription_status, cancel_at_period_end, billing_period_start, billing_period_end, created_at, updated_at) FROM STDIN (FORMAT BINARY)"))

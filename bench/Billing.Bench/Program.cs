@@ -34,6 +34,15 @@ void Report(string scenario, string metric, double ours, double baseline, string
     results.Add(row);
 }
 
+async Task WriteResultsAsync()
+{
+    var outDir = Path.Combine(Services.Root, "bench", "results");
+    Directory.CreateDirectory(outDir);
+    var file = Path.Combine(outDir, $"bench-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+    await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { machine = new { Environment.ProcessorCount, os = Environment.OSVersion.ToString() }, quick, rounds = Rounds, args, results }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+    Console.Error.WriteLine($"Wrote {file}");
+}
+
 try
 {
     Console.Error.WriteLine($"Bench state in {state}; PostgreSQL with fsync and synchronous_commit on");
@@ -125,8 +134,29 @@ try
         return response.IsSuccessStatusCode;
     }
 
+    // One consume over HTTP with its answer: granted or not, and the count it answered (402 bodies carry it too).
+    async Task<(bool Granted, long Used)> ConsumeAnswerAsync(HttpClient client, string token, string resource, int quantity, string? key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/billing/usage/{resource}/consume") { Content = new StringContent($"{{\"quantity\":{quantity}}}", Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (key is not null) request.Headers.Add("Idempotency-Key", key);
+        using var response = await client.SendAsync(request);
+        if (!response.IsSuccessStatusCode && (int)response.StatusCode != 402) return (false, -1);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync());
+        return (response.IsSuccessStatusCode, json.RootElement.GetProperty("used").GetInt64());
+    }
+
+    async Task<bool> ReleaseHttpAsync(HttpClient client, string token, string resource, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/billing/usage/{resource}/release");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Add("Idempotency-Key", key);
+        using var response = await client.SendAsync(request);
+        return response.IsSuccessStatusCode;
+    }
+
     // The bare path: the same conditional UPDATE, straight through Npgsql, no HTTP, JWT or JSON.
-    async Task<bool> ConsumeBareAsync(Guid tenant, long limit)
+    async Task<bool> ConsumeBareAsync(Guid tenant, long limit, long quantity = 1)
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE usage_records SET shipments_count = shipments_count + $3, updated_at = now()
@@ -135,7 +165,7 @@ try
             """);
         command.Parameters.Add(new() { Value = tenant });
         command.Parameters.Add(new() { Value = month.Start });
-        command.Parameters.Add(new() { Value = 1L });
+        command.Parameters.Add(new() { Value = quantity });
         command.Parameters.Add(new() { Value = limit });
         return await command.ExecuteScalarAsync() is long;
     }
@@ -143,13 +173,17 @@ try
     Console.WriteLine($"| {"scenario",-24} | {"metric",-22} | {"ours",12} | {"baseline",12} | {"unit",-8} | {"ratio",6} | {"target",-22} | {"",-6} |");
     Console.WriteLine($"|{new string('-', 26)}|{new string('-', 24)}|{new string('-', 14)}|{new string('-', 14)}|{new string('-', 10)}|{new string('-', 8)}|{new string('-', 24)}|{new string('-', 8)}|");
 
-    // 1-4: consume, on one DevHost process.
+    // 1-5: consume and release, on one DevHost process.
     var stack = await StartStackAsync(triggers: false);
     var tenants = await SeedTenantsAsync(32, "enterprise", withUsage: true);
     var tokens = tenants.Select(Token).ToArray();
+    var hot = await SeedTenantsAsync(2, "enterprise", withUsage: true); // [0] ours, [1] bare
+    var hotToken = Token(hot[0]);
     var saturationOps = Scale(12_000);
+    var hotOps = Scale(12_000);
     await Measure.ClosedLoopAsync(32, Scale(3_000), c => ConsumeHttpAsync(stack.Client, tokens[c], "shipments"));
     await Measure.ClosedLoopAsync(32, Scale(3_000), c => ConsumeBareAsync(tenants[c], -1));
+    await Measure.ClosedLoopAsync(64, Scale(3_000), _ => ConsumeHttpAsync(stack.Client, hotToken, "shipments"));
     if (args.Contains("--trace"))
     {
         // Where the time goes: a CPU-sampling trace of DevHost under the saturation load (needs dotnet-trace on PATH).
@@ -163,78 +197,118 @@ try
         return 0;
     }
 
+    // Spread (32 clients on 32 tenants) and one hot tenant (64 clients), each next to its bare baseline, round by round.
     var bareRuns = new List<Run>();
     var oursRuns = new List<Run>();
+    var bareHot = new List<Run>();
+    var oursHot = new List<Run>();
     var hostCpuPerOp = new List<double>();
+    var hotCpuPerOp = new List<double>();
     for (var round = 0; round < Rounds; round++)
     {
         bareRuns.Add(await Measure.ClosedLoopAsync(32, saturationOps, c => ConsumeBareAsync(tenants[c], -1)));
         var cpuBefore = Services.CpuTime(stack.Host);
         oursRuns.Add(await Measure.ClosedLoopAsync(32, saturationOps, c => ConsumeHttpAsync(stack.Client, tokens[c], "shipments")));
         hostCpuPerOp.Add((Services.CpuTime(stack.Host) - cpuBefore).TotalMicroseconds / saturationOps);
+
+        bareHot.Add(await Measure.ClosedLoopAsync(64, hotOps, _ => ConsumeBareAsync(hot[1], -1)));
+        cpuBefore = Services.CpuTime(stack.Host);
+        oursHot.Add(await Measure.ClosedLoopAsync(64, hotOps, _ => ConsumeHttpAsync(stack.Client, hotToken, "shipments")));
+        hotCpuPerOp.Add((Services.CpuTime(stack.Host) - cpuBefore).TotalMicroseconds / hotOps);
     }
     var bareMax = Measure.Median(bareRuns.Select(r => r.Throughput));
     var oursMax = Measure.Median(oursRuns.Select(r => r.Throughput));
-    Report("consume saturation", "throughput", oursMax, bareMax, "ops/s", "ours >= 50% of bare", oursMax >= 0.5 * bareMax,
-        new() { ["failures"] = oursRuns.Sum(r => r.Failures) + bareRuns.Sum(r => r.Failures) });
-    Report("consume saturation", "p50", Measure.Median(oursRuns.Select(r => r.P50)), Measure.Median(bareRuns.Select(r => r.P50)), "ms", "", null);
-    Report("consume saturation", "p99", Measure.Median(oursRuns.Select(r => r.P99)), Measure.Median(bareRuns.Select(r => r.P99)), "ms", "", null);
-    Report("consume saturation", "DevHost CPU per op", Measure.Median(hostCpuPerOp), double.NaN, "us", "where the time goes", null);
+    Report("consume spread 32x32", "throughput", oursMax, bareMax, "ops/s", "ours >= 50% of bare", oursMax >= 0.5 * bareMax,
+        new() { ["failures"] = oursRuns.Sum(r => r.Failures) + bareRuns.Sum(r => r.Failures), ["ours_rounds"] = oursRuns.Select(r => r.Throughput).ToArray(), ["bare_rounds"] = bareRuns.Select(r => r.Throughput).ToArray() });
+    Report("consume spread 32x32", "p50", Measure.Median(oursRuns.Select(r => r.P50)), Measure.Median(bareRuns.Select(r => r.P50)), "ms", "", null);
+    Report("consume spread 32x32", "p99", Measure.Median(oursRuns.Select(r => r.P99)), Measure.Median(bareRuns.Select(r => r.P99)), "ms", "", null);
+    Report("consume spread 32x32", "DevHost CPU per op", Measure.Median(hostCpuPerOp), double.NaN, "us", "where the time goes", null);
 
-    var rate = 0.7 * bareMax;
+    var oursHotTput = Measure.Median(oursHot.Select(r => r.Throughput));
+    var bareHotTput = Measure.Median(bareHot.Select(r => r.Throughput));
+    Report("consume hot tenant x64", "throughput", oursHotTput, bareHotTput, "ops/s", "ours > bare hot row", oursHotTput > bareHotTput,
+        new() { ["failures"] = oursHot.Sum(r => r.Failures) + bareHot.Sum(r => r.Failures), ["ours_rounds"] = oursHot.Select(r => r.Throughput).ToArray(), ["bare_rounds"] = bareHot.Select(r => r.Throughput).ToArray() });
+    Report("consume hot tenant x64", "vs our spread rate", oursHotTput, oursMax, "ops/s", "hot >= 0.8x our spread", oursHotTput >= 0.8 * oursMax);
+    Report("consume hot tenant x64", "p99", Measure.Median(oursHot.Select(r => r.P99)), Measure.Median(bareHot.Select(r => r.P99)), "ms", "", null);
+    Report("consume hot tenant x64", "DevHost CPU per op", Measure.Median(hotCpuPerOp), double.NaN, "us", "", null);
+
+    // Open loop at a rate both sides carry: 70 % of our own measured maximum, the same rate for both.
+    var ownRate = 0.7 * oursMax;
     var latencyOps = Scale(6_000);
     var bareOpen = new List<Run>();
     var oursOpen = new List<Run>();
     var next = 0;
     for (var round = 0; round < Rounds; round++)
     {
-        bareOpen.Add(await Measure.OpenLoopAsync(rate, latencyOps, () => ConsumeBareAsync(tenants[Interlocked.Increment(ref next) % 32], -1)));
-        oursOpen.Add(await Measure.OpenLoopAsync(rate, latencyOps, () => { var i = Interlocked.Increment(ref next) % 32; return ConsumeHttpAsync(stack.Client, tokens[i], "shipments"); }));
-    }
-    var oursP99 = Measure.Median(oursOpen.Select(r => r.P99));
-    var bareP99 = Measure.Median(bareOpen.Select(r => r.P99));
-    Report($"consume open loop {rate:F0}/s", "p99", oursP99, bareP99, "ms", "ours <= 2x bare p99", oursP99 <= 2 * bareP99);
-    Report($"consume open loop {rate:F0}/s", "p50", Measure.Median(oursOpen.Select(r => r.P50)), Measure.Median(bareOpen.Select(r => r.P50)), "ms", "", null);
-
-    // The same, at a rate both sides can carry (70 % of our own maximum): latency below saturation.
-    var ownRate = 0.7 * oursMax;
-    bareOpen.Clear();
-    oursOpen.Clear();
-    for (var round = 0; round < Rounds; round++)
-    {
         bareOpen.Add(await Measure.OpenLoopAsync(ownRate, latencyOps, () => ConsumeBareAsync(tenants[Interlocked.Increment(ref next) % 32], -1)));
         oursOpen.Add(await Measure.OpenLoopAsync(ownRate, latencyOps, () => { var i = Interlocked.Increment(ref next) % 32; return ConsumeHttpAsync(stack.Client, tokens[i], "shipments"); }));
     }
-    Report($"consume open loop {ownRate:F0}/s", "p99", Measure.Median(oursOpen.Select(r => r.P99)), Measure.Median(bareOpen.Select(r => r.P99)), "ms", "(70% of ours: informative)", null);
+    var oursP99 = Measure.Median(oursOpen.Select(r => r.P99));
+    var bareP99 = Measure.Median(bareOpen.Select(r => r.P99));
+    Report($"consume open loop {ownRate:F0}/s", "p99", oursP99, bareP99, "ms", "ours <= 1.5x bare p99", oursP99 <= 1.5 * bareP99,
+        new() { ["ours_rounds"] = oursOpen.Select(r => r.P99).ToArray(), ["bare_rounds"] = bareOpen.Select(r => r.P99).ToArray() });
     Report($"consume open loop {ownRate:F0}/s", "p50", Measure.Median(oursOpen.Select(r => r.P50)), Measure.Median(bareOpen.Select(r => r.P50)), "ms", "", null);
 
-    var hotOps = Scale(6_000);
-    var bareHot = new List<Run>();
-    var oursHot = new List<Run>();
-    for (var round = 0; round < Rounds; round++)
-    {
-        bareHot.Add(await Measure.ClosedLoopAsync(32, hotOps, _ => ConsumeBareAsync(tenants[0], -1)));
-        oursHot.Add(await Measure.ClosedLoopAsync(32, hotOps, _ => ConsumeHttpAsync(stack.Client, tokens[0], "shipments")));
-    }
-    var oursHotTput = Measure.Median(oursHot.Select(r => r.Throughput));
-    var bareHotTput = Measure.Median(bareHot.Select(r => r.Throughput));
-    Report("consume one hot tenant", "throughput", oursHotTput, bareHotTput, "ops/s", "ours >= 80% of bare", oursHotTput >= 0.8 * bareHotTput);
-
-    // Contention: 64 clients, 5000 attempts, limit 1000. Ours through HTTP (free plan: 1000 api_calls).
+    // Exactness under contention: 64 clients, 5000 attempts of 1-5 units against a limit of 1000 (free plan
+    // api_calls). Checked from the answers: the grants, ordered by the count they answered, each add exactly
+    // their quantity (a chain from 0); every refusal was decided at a count on that chain where its quantity
+    // did not fit (else: an under-grant); the stored count is the end of the chain and at most the limit.
     var contended = (await SeedTenantsAsync(1, "free", withUsage: true))[0];
     var contendedToken = Token(contended);
-    var oursContention = await Measure.ClosedLoopAsync(64, 5_000, _ => ConsumeHttpAsync(stack.Client, contendedToken, "api_calls"));
-    var oursGranted = 5_000 - oursContention.Failures;
+    var answers = new System.Collections.Concurrent.ConcurrentBag<(int Quantity, bool Granted, long Used)>();
+    var attempt = -1;
+    await Measure.ClosedLoopAsync(64, 5_000, async _ =>
+    {
+        var quantity = 1 + Interlocked.Increment(ref attempt) % 5;
+        var answer = await ConsumeAnswerAsync(stack.Client, contendedToken, "api_calls", quantity, null);
+        answers.Add((quantity, answer.Granted, answer.Used));
+        return answer.Granted;
+    });
+    var oursStored = await Scalar<long>(dataSource, "SELECT api_calls_count FROM usage_records WHERE tenant_id = $1", contended);
+    var (chainEnd, brokenChain, underGrants) = CheckSequential(answers.ToArray(), 1_000);
+    var oursGrantedUnits = answers.Where(a => a.Granted).Sum(a => (long)a.Quantity);
     var naiveTenant = (await SeedTenantsAsync(1, "free", withUsage: true))[0];
     var naive = await Measure.ClosedLoopAsync(64, 5_000, _ => NaiveConsume.TryAsync(dataSource, naiveTenant, month.Start, 1_000));
     var naiveGranted = 5_000 - naive.Failures;
-    var oursStored = await Scalar<long>(dataSource, "SELECT api_calls_count FROM usage_records WHERE tenant_id = $1", contended);
     var naiveStored = await Scalar<long>(dataSource, "SELECT shipments_count FROM usage_records WHERE tenant_id = $1", naiveTenant);
-    Report("contention 64 x 5000", "overshoot (granted-1000)", Math.Max(0, oursGranted - 1000), Math.Max(0, naiveGranted - 1000), "grants", "ours 0", oursGranted == 1000 && oursStored == 1000,
-        new() { ["ours_granted"] = oursGranted, ["ours_stored"] = oursStored, ["naive_granted"] = naiveGranted, ["naive_stored"] = naiveStored });
+    var exact = chainEnd == oursStored && oursGrantedUnits == oursStored && oursStored <= 1_000 && brokenChain == 0;
+    Report("contention 64 x 5000", "overshoot (units)", Math.Max(0, oursStored - 1000), Math.Max(0, naiveGranted - 1000), "units", "ours 0", exact,
+        new() { ["ours_granted_units"] = oursGrantedUnits, ["ours_stored"] = oursStored, ["chain_end"] = chainEnd, ["broken_chain"] = brokenChain, ["naive_granted"] = naiveGranted, ["naive_stored"] = naiveStored });
+    Report("contention 64 x 5000", "under-grants", underGrants, double.NaN, "refusals", "ours 0", underGrants == 0,
+        new() { ["refused"] = answers.Count(a => !a.Granted) });
+
+    // Release: consume/release pairs (each consume keyed, then released with its key) from 16 clients; the count
+    // must end where it began. Baseline: the same pairs as two bare UPDATEs.
+    var pairs = Scale(10_000);
+    var pairTenant = await SeedTenantsAsync(2, "pro", withUsage: true); // [0] ours, [1] bare
+    var pairToken = Token(pairTenant[0]);
+    var pairIndex = -1;
+    var barePairs = await Measure.ClosedLoopAsync(16, pairs, async _ =>
+    {
+        var q = 1 + Interlocked.Increment(ref pairIndex) % 3;
+        return await ConsumeBareAsync(pairTenant[1], 1_000, q) && await ConsumeBareAsync(pairTenant[1], -1, -q);
+    });
+    var oursPairs = await Measure.ClosedLoopAsync(16, pairs, async _ =>
+    {
+        var i = Interlocked.Increment(ref pairIndex);
+        var key = $"pair-{i}";
+        var consumed = await ConsumeAnswerAsync(stack.Client, pairToken, "shipments", 1 + i % 3, key);
+        return consumed.Granted && await ReleaseHttpAsync(stack.Client, pairToken, "shipments", key);
+    });
+    var pairsEnd = await Scalar<long>(dataSource, "SELECT shipments_count FROM usage_records WHERE tenant_id = $1", pairTenant[0]);
+    Report($"release {pairs} pairs x16", "pairs/s", oursPairs.Throughput, barePairs.Throughput, "pairs/s", "count ends where it began", pairsEnd == 0 && oursPairs.Failures == 0,
+        new() { ["end_count"] = pairsEnd, ["failures"] = oursPairs.Failures });
+    Report($"release {pairs} pairs x16", "count at end", pairsEnd, 0, "units", "0 (began at 0)", pairsEnd == 0);
 
     var consumePeak = Services.PeakWorkingSetBytes(stack.Host) / (1024.0 * 1024.0);
     await StopStackAsync(stack);
+
+    if (args.Contains("--consume-only"))
+    {
+        Report("memory", "DevHost peak RSS", consumePeak, double.NaN, "MiB", "consume load", null);
+        await WriteResultsAsync();
+        return 0;
+    }
 
     // 5: webhook ingest, a fresh Azurite for every run (it slows down as a queue fills).
     var ingestOps = Scale(8_000);
@@ -304,7 +378,7 @@ try
     await using (var db = new BillingDbContext(new DbContextOptionsBuilder<BillingDbContext>().UseNpgsql(rolloverDb).UseSnakeCaseNamingConvention().Options))
         await db.Database.MigrateAsync();
     await using var rolloverSource = NpgsqlDataSource.Create(rolloverDb);
-    var rollover = new UsageRollover(rolloverSource, TimeProvider.System, NullLogger<UsageRollover>.Instance);
+    var rollover = new UsageRollover(rolloverSource, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new Billing.Core.BillingOptions()), NullLogger<UsageRollover>.Instance);
     var oursRollover = new List<double>();
     var bareRollover = new List<double>();
     for (var round = 0; round < Rounds; round++)
@@ -327,11 +401,7 @@ try
     Report("memory", "DevHost peak RSS", Math.Max(consumePeak, ingestPeak), double.NaN, "MiB", "consume and ingest load", null,
         new() { ["consume_peak_mib"] = consumePeak, ["ingest_peak_mib"] = ingestPeak });
 
-    var outDir = Path.Combine(Services.Root, "bench", "results");
-    Directory.CreateDirectory(outDir);
-    var file = Path.Combine(outDir, $"bench-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
-    await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { machine = new { Environment.ProcessorCount, os = Environment.OSVersion.ToString() }, quick, rounds = Rounds, results }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
-    Console.Error.WriteLine($"Wrote {file}");
+    await WriteResultsAsync();
     return 0;
 }
 finally
@@ -339,6 +409,23 @@ finally
     foreach (var process in processes.Where(p => !p.HasExited)) process.Kill(entireProcessTree: true);
     foreach (var dir in azurites) await Services.StopAzuriteAsync(dir).ContinueWith(_ => { });
     await Services.RunAsync($"stop_postgres '{pgDir}'").ContinueWith(_ => { });
+}
+
+// The answers of some one-by-one order? Returns the end of the grant chain, how many grants break it, and
+// how many refusals would have fitted at the count they were decided at (or name a count not on the chain).
+static (long ChainEnd, int Broken, int UnderGrants) CheckSequential((int Quantity, bool Granted, long Used)[] answers, long limit)
+{
+    var states = new HashSet<long> { 0 };
+    long count = 0;
+    var broken = 0;
+    foreach (var grant in answers.Where(a => a.Granted).OrderBy(a => a.Used))
+    {
+        if (grant.Used != count + grant.Quantity) broken++;
+        count = grant.Used;
+        states.Add(count);
+    }
+    var under = answers.Count(a => !a.Granted && (!states.Contains(a.Used) || a.Quantity <= limit - a.Used));
+    return (count, broken, under);
 }
 
 static async Task<T> Scalar<T>(NpgsqlDataSource source, string sql, params object[] parameters)

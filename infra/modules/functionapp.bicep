@@ -35,6 +35,7 @@ param jwtIssuer string
 param jwtAudience string
 param jwtAuthority string
 param rolloverSchedule string
+param idempotencyRetentionDays int
 param reconcileSchedule string
 
 @minValue(40)
@@ -102,6 +103,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AUTH_JWT_AUDIENCE', value: jwtAudience }
         { name: 'AUTH_JWT_AUTHORITY', value: jwtAuthority }
         { name: 'USAGE_ROLLOVER_SCHEDULE', value: rolloverSchedule }
+        { name: 'USAGE_IDEMPOTENCY_RETENTION_DAYS', value: string(idempotencyRetentionDays) }
         { name: 'STRIPE_RECONCILE_SCHEDULE', value: reconcileSchedule }
       ]
     }

@@ -220,9 +220,21 @@ namespace Billing.Core.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<DateTimeOffset?>("PeriodStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("period_start");
+
+                    b.Property<long?>("PlanLimit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("plan_limit");
+
                     b.Property<int>("Quantity")
                         .HasColumnType("integer")
                         .HasColumnName("quantity");
+
+                    b.Property<DateTimeOffset?>("ReleasedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("released_at");
 
                     b.Property<string>("Resource")
                         .IsRequired()
@@ -235,6 +247,9 @@ namespace Billing.Core.Data.Migrations
 
                     b.HasKey("TenantId", "IdempotencyKey")
                         .HasName("pk_usage_consumptions");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_usage_consumptions_created_at");
 
                     b.ToTable("usage_consumptions", null, t =>
                         {
