@@ -49,8 +49,8 @@ internal static class OperatorCommands
             await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
             var report = await provider.GetRequiredService<SubscriptionReconciler>().RunAsync(CancellationToken.None);
             output.WriteLine($"Listed {report.Listed} subscriptions in Stripe; repaired {report.Repaired}; " +
-                              $"checked {report.CheckedOneByOne} one by one; {report.MissingInStripe} missing in Stripe.");
-            return report.MissingInStripe > 0 ? 1 : 0;
+                              $"checked {report.CheckedOneByOne} one by one; {report.MissingInStripe} missing in Stripe; {report.Failed} failed.");
+            return report.MissingInStripe + report.Failed > 0 ? 1 : 0;
         }
         catch (Exception e) when (HostStartup.FindConfigurationError(e) is { } message)
         {

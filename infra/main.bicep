@@ -77,6 +77,9 @@ param postgresMaxConnections int = 429
 @minValue(5)
 param postgresOperatorConnections int = 10
 
+@description('E-mail address the operations alerts (infra/modules/alerts.bicep) go to.')
+param alertEmail string
+
 @secure()
 @description('Stripe secret key; empty means demo mode.')
 param stripeSecretKey string
@@ -178,6 +181,12 @@ module functionApp 'modules/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     databaseMaxPoolSize: databaseMaxPoolSize
   }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: { location: location, name: name, tags: tags, appInsightsName: insightsName, alertEmail: alertEmail }
+  dependsOn: [monitoring]
 }
 
 module roles 'modules/roles.bicep' = {

@@ -100,8 +100,16 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
 
     public async Task<string?> GetSubscriptionJsonAsync(string subscriptionId, CancellationToken ct)
     {
-        var subscription = await CallAsync("retrieve subscription", null, request =>
-            new global::Stripe.SubscriptionService(stripe).GetAsync(subscriptionId, null, request, ct), ct);
+        Subscription subscription;
+        try
+        {
+            subscription = await CallAsync("retrieve subscription", null, request =>
+                new global::Stripe.SubscriptionService(stripe).GetAsync(subscriptionId, null, request, ct), ct);
+        }
+        catch (BillingException e) when (e.InnerException is StripeException { HttpStatusCode: HttpStatusCode.NotFound })
+        {
+            return null; // Stripe does not know it: nothing better to go by than the events themselves
+        }
         return subscription.StripeResponse?.Content
                ?? throw new InvalidOperationException($"Stripe.net returned subscription {subscriptionId} without its response body.");
     }

@@ -35,6 +35,13 @@ public sealed class CheckoutService(
             throw BillingException.Conflict("already_subscribed",
                 "This tenant already has a paid subscription; change plans through the billing portal.");
         }
+        // A subscription that has not ended (its checkout completed but its state is still on the way, or it waits
+        // for payment, or it is paused) would become a second one: finish or cancel it first.
+        if (await HasSubscriptionNotEndedAsync(tenantId, ct))
+        {
+            throw BillingException.Conflict("already_subscribed",
+                "This tenant has a subscription that is being set up or waits for payment; finish or cancel it through the billing portal.");
+        }
 
         var customerId = tenant.StripeCustomerId ?? await EnsureCustomerAsync(tenantId, ct);
         var session = await OpenOnlySessionAsync(new CheckoutSessionRequest(tenantId, customerId, tier, success, cancel), ct);
@@ -64,12 +71,19 @@ public sealed class CheckoutService(
         CheckoutSessionCreated? created = null;
         for (var attempt = 0; attempt < MaxSessionSwaps; attempt++)
         {
-            if (previous is not null && await provider.ExpireCheckoutSessionAsync(previous, ct) is { Status: CheckoutSessionStatuses.Complete } paid
-                && !await HasEndedAsync(paid.SubscriptionId, ct))
+            if (previous is not null)
             {
-                if (created is not null) await provider.ExpireCheckoutSessionAsync(created.SessionId, ct);
-                throw BillingException.Conflict("already_subscribed",
-                    "A checkout of this tenant has just been paid; the subscription appears within moments.");
+                var before = await provider.ExpireCheckoutSessionAsync(previous, ct);
+                // Only a session that can no longer be paid lets a new one open: expired, or paid for a subscription that has since ended.
+                var closed = before.Status == CheckoutSessionStatuses.Expired
+                             || (before.Status == CheckoutSessionStatuses.Complete && await HasEndedAsync(before.SubscriptionId, ct));
+                if (!closed)
+                {
+                    if (created is not null) await provider.ExpireCheckoutSessionAsync(created.SessionId, ct);
+                    throw before.Status == CheckoutSessionStatuses.Complete
+                        ? BillingException.Conflict("already_subscribed", "A checkout of this tenant has just been paid; the subscription appears within moments.")
+                        : BillingException.Conflict("checkout_in_progress", "A payment of this tenant's earlier checkout is in progress; try again in a moment.");
+                }
             }
             created ??= await provider.CreateCheckoutSessionAsync(request, ct);
             if (await SwapOpenSessionAsync(request.TenantId, previous, created.SessionId, ct))
@@ -109,6 +123,14 @@ public sealed class CheckoutService(
     /// A paid session whose subscription has since ended no longer blocks a new checkout (its completion webhook
     /// may never have reached us to clear it); one whose subscription we have not seen end does.
     /// </summary>
+    private async Task<bool> HasSubscriptionNotEndedAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var read = db.CreateCommand(
+            "SELECT EXISTS (SELECT 1 FROM subscriptions WHERE tenant_id = $1 AND NOT ended AND (status IS NOT NULL OR checkout_session_id IS NOT NULL))");
+        read.Parameters.Add(new() { Value = tenantId });
+        return await read.ExecuteScalarAsync(ct) is true;
+    }
+
     private async Task<bool> HasEndedAsync(string? subscriptionId, CancellationToken ct)
     {
         if (subscriptionId is null) return false;

@@ -7,7 +7,7 @@ using Npgsql;
 namespace Billing.Core.Subscriptions;
 
 /// <summary>What one reconciliation run found.</summary>
-public sealed record ReconcileReport(int Listed, int Repaired, int CheckedOneByOne, int MissingInStripe);
+public sealed record ReconcileReport(int Listed, int Repaired, int CheckedOneByOne, int MissingInStripe, int Failed = 0);
 
 /// <summary>
 /// Repairs what missed webhooks left wrong (README, "Operations"). Lists every subscription in Stripe, page by
@@ -24,6 +24,7 @@ public sealed class SubscriptionReconciler(IBillingProvider gateway, IServiceSco
     {
         var listed = 0;
         var repaired = 0;
+        var failed = 0;
         // Only ids are kept across pages (tens of bytes each), never the pages themselves.
         var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
         // A few at a time: the result does not depend on the order snapshots are applied in (that is the point of
@@ -33,7 +34,11 @@ public sealed class SubscriptionReconciler(IBillingProvider gateway, IServiceSco
             {
                 Interlocked.Increment(ref listed);
                 if (SubscriptionId(snapshot.Json) is { } id) seen.TryAdd(id, 0);
-                if (await ApplyAsync(snapshot, token) is not null) Interlocked.Increment(ref repaired);
+                switch (await TryApplyAsync(snapshot, token))
+                {
+                    case true: Interlocked.Increment(ref repaired); break;
+                    case null: Interlocked.Increment(ref failed); break;
+                }
             });
 
         var oneByOne = 0;
@@ -62,21 +67,35 @@ public sealed class SubscriptionReconciler(IBillingProvider gateway, IServiceSco
                     tenantId, subscriptionId);
                 continue;
             }
-            if (await ApplyAsync(new SubscriptionSnapshot(json, readAt), ct) is not null) repaired++;
+            switch (await TryApplyAsync(new SubscriptionSnapshot(json, readAt), ct))
+            {
+                case true: repaired++; break;
+                case null: failed++; break;
+            }
         }
 
-        var report = new ReconcileReport(listed, repaired, oneByOne, missing);
-        if (repaired > 0 || missing > 0)
-            logger.LogWarning("Reconciled {Listed} subscriptions with Stripe: {Repaired} repaired, {Missing} missing in Stripe", listed, repaired, missing);
+        var report = new ReconcileReport(listed, repaired, oneByOne, missing, failed);
+        if (repaired > 0 || missing > 0 || failed > 0)
+            logger.LogWarning("Reconciled {Listed} subscriptions with Stripe: {Repaired} repaired, {Missing} missing in Stripe, {Failed} failed",
+                listed, repaired, missing, failed);
         else
             logger.LogInformation("Reconciled {Listed} subscriptions with Stripe: all in sync", listed);
         return report;
     }
 
-    private async Task<string?> ApplyAsync(SubscriptionSnapshot snapshot, CancellationToken ct)
+    /// <summary>True when it repaired drift, false when in sync, null when it failed: one bad subscription never stops the run.</summary>
+    private async Task<bool?> TryApplyAsync(SubscriptionSnapshot snapshot, CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplySnapshotAsync(snapshot, ct);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplySnapshotAsync(snapshot, ct) is not null;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogError(e, "Reconcile could not apply subscription {SubscriptionId}; the run goes on", SubscriptionId(snapshot.Json));
+            return null;
+        }
     }
 
     private async Task<List<(Guid TenantId, string SubscriptionId)>> PaidTenantsAsync(CancellationToken ct)

@@ -47,7 +47,8 @@ public sealed class Tenant
     /// </summary>
     public SubscriptionProjection Project(IReadOnlyCollection<StripeSubscription> subscriptions, DateTimeOffset now)
     {
-        var open = subscriptions.Where(s => !s.Ended).OrderBy(s => s.StripeCreatedAt ?? DateTimeOffset.MaxValue).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
+        // No creation time: a row carried over by the migration, the subscription the tenant already had, so it comes first.
+        var open = subscriptions.Where(s => !s.Ended).OrderBy(s => s.StripeCreatedAt ?? DateTimeOffset.MinValue).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
         var live = open.Where(s => s.IsLive).ToList();
         var current = live.FirstOrDefault()
                       ?? open.FirstOrDefault(s => s.HasState)

@@ -50,7 +50,8 @@ public sealed class StripeEventApplier(
     {
         var subscription = System.Text.Json.Nodes.JsonNode.Parse(snapshot.Json)?.AsObject()
                            ?? throw new InvalidDataException("A subscription snapshot must be a JSON object.");
-        var readAt = snapshot.ReadAt.ToUnixTimeSeconds();
+        // Two seconds back: if our clock runs ahead of Stripe's, a snapshot must still never outrank an event it may not contain.
+        var readAt = (snapshot.ReadAt - SnapshotClockMargin).ToUnixTimeSeconds();
         var json = new System.Text.Json.Nodes.JsonObject
         {
             ["id"] = $"reconcile_{(string?)subscription["id"]}_{readAt}",
@@ -63,6 +64,8 @@ public sealed class StripeEventApplier(
         using var scope = logger.BeginScope("StripeEventId:{StripeEventId} EventType:{EventType}", evt.Id, evt.Type);
         return (await ApplyOnceAsync(evt, json, tie: null, snapshot: true, ct) as Outcome.Done)?.Change;
     }
+
+    private static readonly TimeSpan SnapshotClockMargin = TimeSpan.FromSeconds(2);
 
     private sealed record TieResolution(string? SubscriptionJson);
 
@@ -134,8 +137,13 @@ public sealed class StripeEventApplier(
         if (isInvoice && subscriptionId is null) return (WebhookOutcomes.Ignored, null, null, null);
         var tenant = await FindTenantAsync(tenantIdText, subscriptionId, customerId, ct);
         if (tenant is null) return (WebhookOutcomes.Ignored, null, null, null);
-        if (isCheckout)
-            await db.OpenCheckoutSessions.Where(o => o.TenantId == tenant.Id && o.SessionId == evt.ObjectString("id")).ExecuteDeleteAsync(ct);
+        // A customer id is linked to one tenant only: an event naming another tenant's customer changes nothing.
+        if (tenant.StripeCustomerId is null && customerId is not null &&
+            await db.Tenants.AnyAsync(t => t.StripeCustomerId == customerId && t.Id != tenant.Id, ct))
+        {
+            logger.LogWarning("Event names customer {CustomerId}, which belongs to another tenant than {TenantId}; left unchanged", customerId, tenant.Id);
+            return (WebhookOutcomes.Ignored, tenant.Id, null, null);
+        }
         if (!tenant.LinkCustomer(customerId, now))
         {
             logger.LogWarning("Event names customer {CustomerId} but tenant {TenantId} is linked to {LinkedCustomerId}; left unchanged",

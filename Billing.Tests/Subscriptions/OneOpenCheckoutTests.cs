@@ -7,6 +7,7 @@ namespace Billing.Tests.Subscriptions;
 /// <summary>A tenant has at most one Checkout Session that can be paid: two tabs or a double click never pay twice.</summary>
 public sealed class OneOpenCheckoutTests(FakeStripeHost fixture) : IClassFixture<FakeStripeHost>, IDisposable
 {
+    private readonly FakeStripeHost fixture = fixture;
     private readonly FakeStripe _stripe = fixture.Stripe;
     private readonly HttpClient _client = fixture.Host.CreateClient();
 
@@ -47,6 +48,42 @@ public sealed class OneOpenCheckoutTests(FakeStripeHost fixture) : IClassFixture
 
         Assert.Single(_stripe.CarriedOut("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
         Assert.Equal("complete", _stripe.SessionStatus(paid));
+    }
+
+    [Fact]
+    public async Task Checkout_after_the_first_was_completed_but_before_its_subscription_arrived_is_409()
+    {
+        var tenant = Guid.NewGuid();
+        var first = await OpenAsync(tenant);
+        var customer = await Db.ScalarAsync<string>(fixture.Environment.SharedDatabase, "SELECT stripe_customer_id FROM tenants WHERE id = $1", tenant);
+        var subscription = StripeEvents.NewId("sub");
+        var completed = StripeEvents.CheckoutSession(tenant, customer!, subscription);
+        completed["id"] = first;
+        var body = StripeEvents.Event("checkout.session.completed", completed, DateTimeOffset.UtcNow);
+        var webhook = new HttpRequestMessage(HttpMethod.Post, "/api/v1/billing/webhooks") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        webhook.Headers.TryAddWithoutValidation("Stripe-Signature", StripeSigner.Header(body, TestEnvironment.WebhookSecret, DateTimeOffset.UtcNow));
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(webhook)).StatusCode);
+        await Eventually.TrueAsync(async () => await Db.ScalarAsync<string>(fixture.Environment.SharedDatabase,
+            "SELECT stripe_subscription_id FROM tenants WHERE id = $1", tenant) == subscription, TimeSpan.FromSeconds(10));
+
+        // The dashboard still says free (the subscription's own events are late), and the user clicks upgrade again.
+        await Api.ProblemAsync(await CheckoutAsync(tenant), HttpStatusCode.Conflict, "already_subscribed");
+
+        Assert.Single(_stripe.CarriedOut("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
+    }
+
+    [Fact]
+    public async Task Previous_session_stripe_will_not_expire_is_409_and_opens_nothing()
+    {
+        var tenant = Guid.NewGuid();
+        var first = await OpenAsync(tenant);
+        // Stripe refuses while the session's payment is being confirmed (3-D Secure in progress): it stays open.
+        _stripe.FailNext($"/v1/checkout/sessions/{first}/expire", new FakeStripe.Status(400, "invalid_request_error", "This Checkout Session cannot be expired right now."));
+
+        await Api.ProblemAsync(await CheckoutAsync(tenant), HttpStatusCode.Conflict, "checkout_in_progress");
+
+        Assert.Single(_stripe.CarriedOut("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
+        Assert.Equal("open", _stripe.SessionStatus(first));
     }
 
     [Fact]

@@ -149,6 +149,26 @@ public sealed class ReconcileTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_subscription_that_cannot_be_applied_does_not_stop_the_run()
+    {
+        var (broken, brokenCustomer, brokenSub, start) = await PaidTenantAsync();
+        _stripe.SetSubscription(StripeEvents.Subscription(broken, brokenCustomer, brokenSub, Enterprise, start, start.AddMonths(1), created: start));
+        // The database refuses any change to this one subscription, as a real data error would.
+        await Db.ExecuteAsync(_db, $"""
+            CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+            CREATE TRIGGER refuse BEFORE UPDATE ON subscriptions FOR EACH ROW WHEN (NEW.id = '{brokenSub}') EXECUTE FUNCTION refuse();
+            """);
+        var (tenant, customer, sub, _) = await PaidTenantAsync();
+        _stripe.SetSubscription(StripeEvents.Subscription(tenant, customer, sub, Enterprise, start, start.AddMonths(1), created: start));
+
+        var report = await ReconcileAsync();
+
+        Assert.Equal((2, 1, 1), (report.Listed, report.Repaired, report.Failed));
+        Assert.Equal("enterprise", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal("pro", await TenantAsync<string>(broken, "plan_tier"));
+    }
+
+    [Fact]
     public async Task Two_thousand_subscriptions_over_many_pages_reconcile_in_one_run()
     {
         const int count = 2000;

@@ -35,7 +35,7 @@ public sealed class StripeOutageTests : IAsyncLifetime
         stripe.FailNext("/v1/customers", new FakeStripe.Hang(TimeSpan.FromSeconds(10)), times: 5);
         await using var services = _env.CreateServices(
             new Dictionary<string, string?> { ["STRIPE_API_BASE"] = stripe.BaseAddress.ToString() },
-            configure: s => s.PostConfigure<StripeOptions>(o => o.NetworkTimeout = TimeSpan.FromMilliseconds(300)));
+            configure: s => s.PostConfigure<StripeOptions>(o => o.NetworkTimeout = TimeSpan.FromSeconds(2)));
         var checkout = services.GetRequiredService<CheckoutService>();
 
         var error = await Assert.ThrowsAsync<BillingException>(() => checkout.CreateCheckoutAsync(Guid.NewGuid(), "pro", null, null, default));

@@ -71,6 +71,23 @@ public sealed class EventOrderTests(ApplierFixture fixture) : IClassFixture<Appl
     }
 
     [Fact]
+    public async Task Event_naming_another_tenants_customer_is_ignored_not_retried_forever()
+    {
+        var (owner, customer, ownerSub) = await NewTenantAsync();
+        var (other, _, otherSub) = await NewTenantAsync();
+        await ApplyAsync(StripeEvents.Event("customer.subscription.created", StripeEvents.Subscription(owner, customer, ownerSub, Pro, T, T.AddMonths(1)), T));
+
+        // A subscription made by hand in the Dashboard with another tenant's id copied into its metadata.
+        var outcome = await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(other, customer, otherSub, Enterprise, T, T.AddMonths(1)), T.AddSeconds(5)));
+
+        Assert.Equal("ignored", outcome);
+        Assert.Null(await TenantAsync<string>(other, "stripe_customer_id"));
+        Assert.Equal("free", await TenantAsync<string>(other, "plan_tier"));
+        Assert.Equal(customer, await TenantAsync<string>(owner, "stripe_customer_id"));
+    }
+
+    [Fact]
     public async Task Second_paid_subscription_is_recorded_as_a_duplicate_and_the_tenant_keeps_the_first()
     {
         var (tenant, customer, first) = await NewTenantAsync();

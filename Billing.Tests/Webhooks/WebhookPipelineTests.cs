@@ -75,14 +75,18 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
     [Fact]
     public async Task Message_that_fails_five_times_ends_in_the_poison_queue_unapplied_and_replays_once_fixed()
     {
-        // Tenant B's checkout names a customer that already belongs to tenant A: the unique index refuses
-        // it on every try, as a real data error would.
-        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
-        await Db.SeedTenantThisMonthAsync(_env.SharedDatabase, a, "free");
+        // The database refuses this event's subscription on every try, as a real data error would (a trigger
+        // that fails for this one subscription id stands in for it).
+        var b = Guid.NewGuid();
         await Db.SeedTenantThisMonthAsync(_env.SharedDatabase, b, "free");
         var customer = StripeEvents.NewId("cus");
-        await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET stripe_customer_id = $2 WHERE id = $1", a, customer);
-        var body = StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(b, customer, StripeEvents.NewId("sub")), DateTimeOffset.UtcNow);
+        var subscription = StripeEvents.NewId("sub");
+        var trigger = $"refuse_{subscription}";
+        await Db.ExecuteAsync(_env.SharedDatabase, $"""
+            CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+            CREATE TRIGGER {trigger} BEFORE INSERT ON subscriptions FOR EACH ROW WHEN (NEW.id = '{subscription}') EXECUTE FUNCTION {trigger}();
+            """);
+        var body = StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(b, customer, subscription), DateTimeOffset.UtcNow);
         var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
 
         await Api.JsonAsync(await PostWebhookAsync(body, StripeSigner.Header(body, TestEnvironment.WebhookSecret, DateTimeOffset.UtcNow)), HttpStatusCode.OK);
@@ -98,8 +102,8 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
         Assert.Null(await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT stripe_customer_id FROM tenants WHERE id = $1", b));
         Assert.Equal(0L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = $1", id));
 
-        // The operator fixes the cause (the customer really belongs to B), then replays the poison queue.
-        await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET stripe_customer_id = NULL WHERE id = $1", a);
+        // The operator fixes the cause, then replays the poison queue.
+        await Db.ExecuteAsync(_env.SharedDatabase, $"DROP TRIGGER {trigger} ON subscriptions; DROP FUNCTION {trigger}();");
         Assert.Equal(0, await Billing.DevHost.DevHostCli.RunAsync(["replay-poison", "--settings", _host.SettingsPath], TextWriter.Null, TextWriter.Null));
 
         var applied = await Eventually.ValueAsync(

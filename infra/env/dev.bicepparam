@@ -13,6 +13,7 @@ param postgresSkuName = 'Standard_B2s' // B1ms allows 50 connections (35 for use
 param postgresSkuTier = 'Burstable'
 param postgresMaxConnections = 429
 param databaseMaxPoolSize = 5
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL', 'billing-dev-alerts@loginexus.example')
 param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY', '')
 param stripeWebhookSecret = readEnvironmentVariable('STRIPE_WEBHOOK_SECRET', '')
 param jwtSigningKey = readEnvironmentVariable('AUTH_JWT_SIGNING_KEY', '')
