@@ -119,6 +119,24 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
         E("customer.subscription.deleted", Sub(r, status: "canceled"), T.AddDays(40)),
     ], Free);
 
+    [Fact]
+    public Task Cancel_then_resubscribe_with_late_events_of_the_old_subscription_converges() => ConvergesAsync("cancel, resubscribe, late events of the old one", r =>
+    {
+        var second = r with { Subscription = r.Subscription + "_2" };
+        var secondStart = T.AddDays(20);
+        JsonObject Second(string status = "active") =>
+            StripeEvents.Subscription(r.Tenant, r.Customer, second.Subscription, Enterprise, secondStart, secondStart.AddMonths(1), status, created: secondStart);
+        return
+        [
+            E("customer.subscription.created", Sub(r), T),
+            E("customer.subscription.updated", Sub(r, cancelAtPeriodEnd: true), T.AddDays(5)),
+            E("customer.subscription.deleted", Sub(r, status: "canceled"), T.AddDays(10)),
+            E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(9)),
+            E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, second.Subscription), secondStart),
+            E("customer.subscription.created", Second(), secondStart),
+        ];
+    }, r => new Row("enterprise", "active", false, r.Subscription + "_2", r.Customer, T.AddDays(20)));
+
     private async Task ConvergesAsync(string name, Func<Run, string[]> history, Func<Run, Row> expected, Func<Run, JsonObject>? stripeNow = null)
     {
         var seed = name.Aggregate(17, (h, c) => unchecked(h * 31 + c));
