@@ -15,8 +15,9 @@ internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch) where 
 
     /// <summary>
     /// Runs <paramref name="request"/> now if nothing is in flight for <paramref name="key"/> (on the caller's
-    /// own flow, no hand-off), else queues it behind the batch in flight. Waiting callers stop waiting when
-    /// <paramref name="ct"/> fires; their request is still decided with its batch.
+    /// own flow, no hand-off), else queues it behind the batch in flight. A caller whose <paramref name="ct"/>
+    /// fires while its request still waits in the queue is dropped from it (nothing was decided, nothing is
+    /// counted); once its batch has been taken, it is decided with the batch and the caller gets the answer.
     /// </summary>
     public async Task<TResult> SubmitAsync(TKey key, TRequest request, Func<TKey, IReadOnlyList<TRequest>, Task<Outcome<TResult>[]>> run, CancellationToken ct = default)
     {
@@ -41,7 +42,18 @@ internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch) where 
             }
         }
         if (queued is not null)
-            return await queued.Result.Task.WaitAsync(ct);
+        {
+            await using var registration = ct.Register(() =>
+            {
+                lock (lane)
+                {
+                    if (queued.Taken) return;
+                    queued.Cancelled = true;
+                }
+                queued.Result.TrySetCanceled(ct);
+            });
+            return await queued.Result.Task;
+        }
 
         Outcome<TResult> mine;
         try
@@ -53,7 +65,11 @@ internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch) where 
             mine = Outcome<TResult>.Fail(e);
         }
         if (TakeNext(key, lane) is { } next)
-            _ = DrainAsync(key, lane, next, run);
+        {
+            // The batches behind this caller belong to other requests: they must not run in its logging scope or trace.
+            using (ExecutionContext.SuppressFlow())
+                _ = DrainAsync(key, lane, next, run);
+        }
         return mine.Error is { } error ? throw error : mine.Value!;
     }
 
@@ -83,16 +99,18 @@ internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch) where 
     {
         lock (lane)
         {
-            if (lane.Waiting.Count == 0)
-            {
-                lane.Busy = false;
-                lane.Retired = true;
-                _lanes.TryRemove(new KeyValuePair<TKey, Lane>(key, lane));
-                return null;
-            }
             var batch = new List<Pending>(Math.Min(maxBatch, lane.Waiting.Count));
-            while (batch.Count < maxBatch && lane.Waiting.TryDequeue(out var next)) batch.Add(next);
-            return batch;
+            while (batch.Count < maxBatch && lane.Waiting.TryDequeue(out var next))
+            {
+                if (next.Cancelled) continue; // its caller left before it was decided
+                next.Taken = true;
+                batch.Add(next);
+            }
+            if (batch.Count > 0) return batch;
+            lane.Busy = false;
+            lane.Retired = true;
+            _lanes.TryRemove(new KeyValuePair<TKey, Lane>(key, lane));
+            return null;
         }
     }
 
@@ -106,6 +124,9 @@ internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch) where 
     private sealed class Pending(TRequest request)
     {
         public TRequest Request { get; } = request;
+        // Both guarded by the lane's lock: a request is either taken into a batch or cancelled, never both.
+        public bool Taken;
+        public bool Cancelled;
         public TaskCompletionSource<TResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -20,11 +20,14 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
     public const int KeyDeleteBatch = 5_000;
 
     // The oldest expired keys first, by the created_at index. SKIP LOCKED passes over a key a consume or
-    // release holds right now (it goes in a later run), so the sweep never makes a request wait.
+    // release holds right now (it goes in a later run), so the sweep never makes a request wait. A key whose
+    // period is still open stays whatever its age (a long Stripe period, a trial): it may still be released.
     private const string DeleteExpiredKeysSql = """
         DELETE FROM usage_consumptions k
-         USING (SELECT tenant_id, idempotency_key FROM usage_consumptions
+         USING (SELECT tenant_id, idempotency_key FROM usage_consumptions c
                  WHERE created_at < $1
+                   AND NOT EXISTS (SELECT 1 FROM usage_records r
+                                    WHERE r.tenant_id = c.tenant_id AND r.period_start = c.period_start AND r.period_end > $3)
                  ORDER BY created_at
                  LIMIT $2
                    FOR UPDATE SKIP LOCKED) old
@@ -80,6 +83,7 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
             await using var command = db.CreateCommand(DeleteExpiredKeysSql);
             command.Parameters.Add(new NpgsqlParameter { Value = cutoff });
             command.Parameters.Add(new NpgsqlParameter { Value = KeyDeleteBatch });
+            command.Parameters.Add(new NpgsqlParameter { Value = clock.GetUtcNow() });
             batch = await command.ExecuteNonQueryAsync(ct);
             deleted += batch;
         } while (batch == KeyDeleteBatch);

@@ -107,18 +107,32 @@ public sealed class UsageService(
         var period = tenant.CurrentPeriod(now);
         var limit = PlanCatalog.For(tenant.PlanTier).Limits.For(resource);
 
-        await using var cmd = db.CreateCommand(ReleaseSql[(int)resource]);
-        cmd.Parameters.Add(new() { Value = tenantId });
-        cmd.Parameters.Add(new() { Value = idempotencyKey });
-        cmd.Parameters.Add(new() { Value = period.Start });
-        cmd.Parameters.Add(new() { Value = now });
-        cmd.Parameters.Add(new() { Value = WireNames.Of(resource) });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct) || reader.GetString(0) != WireNames.Of(resource))
-            throw BillingException.NotFound($"No granted {WireNames.Of(resource)} consume was made with this Idempotency-Key.");
-
-        var alreadyReleased = reader.GetBoolean(1);
-        long? used = !reader.IsDBNull(2) ? reader.GetInt64(2) : alreadyReleased && !reader.IsDBNull(3) ? reader.GetInt64(3) : null;
+        bool alreadyReleased;
+        long? used;
+        DateTimeOffset? keyPeriod;
+        await using (var cmd = db.CreateCommand(ReleaseSql[(int)resource]))
+        {
+            cmd.Parameters.Add(new() { Value = tenantId });
+            cmd.Parameters.Add(new() { Value = idempotencyKey });
+            cmd.Parameters.Add(new() { Value = period.Start });
+            cmd.Parameters.Add(new() { Value = now });
+            cmd.Parameters.Add(new() { Value = WireNames.Of(resource) });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct) || reader.GetString(0) != WireNames.Of(resource))
+                throw BillingException.NotFound($"No granted {WireNames.Of(resource)} consume was made with this Idempotency-Key.");
+            alreadyReleased = reader.GetBoolean(1);
+            used = !reader.IsDBNull(2) ? reader.GetInt64(2) : alreadyReleased && !reader.IsDBNull(3) ? reader.GetInt64(3) : null;
+            keyPeriod = reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4);
+        }
+        if (alreadyReleased && used is not null && keyPeriod is { } released)
+        {
+            // A release that committed while that statement waited on the key's lock is not in its snapshot of
+            // the count: read the count again, as it is now.
+            await using var again = db.CreateCommand($"SELECT {Column(resource)} FROM usage_records WHERE tenant_id = $1 AND period_start = $2");
+            again.Parameters.Add(new() { Value = tenantId });
+            again.Parameters.Add(new() { Value = released });
+            if (await again.ExecuteScalarAsync(ct) is long current) used = current;
+        }
         if (used is null)
             throw BillingException.Conflict("period_closed", "The period this consume was counted in has ended; it can no longer be given back.");
 
@@ -433,7 +447,8 @@ public sealed class UsageService(
                 RETURNING u.{column} AS used
             )
             SELECT c.resource, c.released_at IS NOT NULL, (SELECT used FROM given_back),
-                   (SELECT u.{column} FROM usage_records u WHERE u.tenant_id = $1 AND u.period_start = c.period_start)
+                   (SELECT u.{column} FROM usage_records u WHERE u.tenant_id = $1 AND u.period_start = c.period_start),
+                   c.period_start
               FROM c
             """;
     }).ToArray();

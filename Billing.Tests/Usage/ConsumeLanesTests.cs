@@ -48,6 +48,28 @@ public sealed class ConsumeLanesTests
     }
 
     [Fact]
+    public async Task A_caller_that_leaves_while_queued_is_never_decided_or_counted()
+    {
+        var statements = new Statements();
+        var lanes = new ConsumeLanes<string, int, string>(maxBatch: 8);
+        using var leaving = new CancellationTokenSource();
+
+        var first = lanes.SubmitAsync("t1", 1, statements.RunAsync);
+        var gone = lanes.SubmitAsync("t1", 2, statements.RunAsync, leaving.Token);
+        var staying = lanes.SubmitAsync("t1", 3, statements.RunAsync);
+        leaving.Cancel(); // the client timed out while its request still waited behind the first
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gone);
+        statements.Finish(0);
+        await statements.StartedAsync(2);
+        statements.Finish(1);
+
+        Assert.Equal("t1:1", await first);
+        Assert.Equal("t1:3", await staying);
+        Assert.Equal([[1], [3]], statements.Batches);
+    }
+
+    [Fact]
     public async Task Requests_arriving_while_one_is_in_flight_go_out_together_in_arrival_order()
     {
         var statements = new Statements();

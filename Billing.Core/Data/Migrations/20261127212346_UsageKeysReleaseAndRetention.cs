@@ -30,11 +30,16 @@ namespace Billing.Core.Data.Migrations
                 nullable: true);
 
             // Keys claimed before this migration: the period they were counted in is the tenant's usage row
-            // whose period contains the claim. plan_limit stays null: a replay answers the current plan's limit.
+            // whose period contains the claim; where two overlap (a plan change mid-period), the one that started
+            // last, which is the one consumes went to from then on. plan_limit stays null: a replay answers the
+            // current plan's limit.
             migrationBuilder.Sql("""
-                UPDATE usage_consumptions c SET period_start = r.period_start
-                  FROM usage_records r
-                 WHERE r.tenant_id = c.tenant_id AND c.created_at >= r.period_start AND c.created_at < r.period_end;
+                UPDATE usage_consumptions c SET period_start = m.period_start
+                  FROM (SELECT DISTINCT ON (k.tenant_id, k.idempotency_key) k.tenant_id, k.idempotency_key, r.period_start
+                          FROM usage_consumptions k
+                          JOIN usage_records r ON r.tenant_id = k.tenant_id AND k.created_at >= r.period_start AND k.created_at < r.period_end
+                         ORDER BY k.tenant_id, k.idempotency_key, r.period_start DESC) m
+                 WHERE c.tenant_id = m.tenant_id AND c.idempotency_key = m.idempotency_key;
                 """);
 
             migrationBuilder.CreateIndex(
