@@ -168,7 +168,7 @@ public sealed class UsageService(
         // Not all of it fits (or there is no tenant, period or row yet): decide under the row lock, so that
         // a refusal reports the count it was decided against, not the statement's older snapshot.
         var tenant = await tenants.GetOrCreateAsync(tenantId, default);
-        return await DecideLockedAsync(new Consumption(tenant, resource, 0, tenant.CurrentPeriod(clock.GetUtcNow())), quantities);
+        return await DecideLockedAsync(tenant, resource, quantities);
     }
 
     private static Outcome<ConsumeResult>[] Grants(Resource resource, long limit, long before, IReadOnlyList<int> quantities)
@@ -184,14 +184,28 @@ public sealed class UsageService(
         return outcomes;
     }
 
-    private async Task<Outcome<ConsumeResult>[]> DecideLockedAsync(Consumption target, IReadOnlyList<int> quantities)
+    private async Task<Outcome<ConsumeResult>[]> DecideLockedAsync(Tenant tenant, Resource resource, IReadOnlyList<int> quantities)
     {
-        var column = Column(target.Resource);
-        var limit = Enforced ? target.Limit : PlanLimits.Unlimited;
+        var column = Column(resource);
         var now = clock.GetUtcNow();
 
         await using var connection = await db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
+        // The plan and period as they are now, held until commit: a plan change committed after an earlier read
+        // must not let a whole batch be decided against the old limit.
+        await using (var plan = new NpgsqlCommand(
+            "SELECT plan_tier, billing_period_start, billing_period_end FROM tenants WHERE id = $1 FOR SHARE", connection, tx))
+        {
+            plan.Parameters.Add(new() { Value = tenant.Id });
+            await using var reader = await plan.ExecuteReaderAsync();
+            if (!await reader.ReadAsync())
+                throw new InvalidOperationException($"Tenant {tenant.Id} vanished before its consume was decided.");
+            tenant.PlanTier = ParseTier(reader.GetString(0));
+            tenant.BillingPeriodStart = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
+            tenant.BillingPeriodEnd = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2);
+        }
+        var target = new Consumption(tenant, resource, 0, tenant.CurrentPeriod(now));
+        var limit = Enforced ? target.Limit : PlanLimits.Unlimited;
         long before;
         await using (var lockRow = new NpgsqlBatch(connection, tx))
         {
@@ -256,22 +270,11 @@ public sealed class UsageService(
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
-        await using (var claim = new NpgsqlCommand(
-            """
-            INSERT INTO usage_consumptions (tenant_id, idempotency_key, resource, quantity, used, plan_limit, period_start, created_at)
-            VALUES ($1, $2, $3, $4, 0, $5, $6, $7)
-            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-            """, connection, tx))
+        // A key the retention sweep deletes between a failed claim and the replay's read is claimed anew (once).
+        for (var attempt = 0; !await ClaimAsync(connection, tx, request, key, ct); attempt++)
         {
-            claim.Parameters.Add(new() { Value = request.Tenant.Id });
-            claim.Parameters.Add(new() { Value = key });
-            claim.Parameters.Add(new() { Value = request.ResourceName });
-            claim.Parameters.Add(new() { Value = request.Quantity });
-            claim.Parameters.Add(new() { Value = request.Limit });
-            claim.Parameters.Add(new() { Value = request.Period.Start });
-            claim.Parameters.Add(new() { Value = clock.GetUtcNow() });
-            if (await claim.ExecuteNonQueryAsync(ct) == 0)
-                return await ReplayAsync(connection, tx, request, key, ct);
+            if (await ReplayAsync(connection, tx, request, key, ct) is { } replay) return replay;
+            if (attempt > 0) throw new InvalidOperationException($"An Idempotency-Key of tenant {request.Tenant.Id} is neither claimable nor readable.");
         }
 
         var used = await TryIncrementAsync(connection, tx, request, ct, key);
@@ -286,7 +289,26 @@ public sealed class UsageService(
         return request.Result(used.Value);
     }
 
-    private static async Task<ConsumeResult> ReplayAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Consumption request, string key, CancellationToken ct)
+    /// <summary>Claims the key in the transaction; false when it was claimed before (then the first answer is replayed).</summary>
+    private async Task<bool> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Consumption request, string key, CancellationToken ct)
+    {
+        await using var claim = new NpgsqlCommand(
+            """
+            INSERT INTO usage_consumptions (tenant_id, idempotency_key, resource, quantity, used, plan_limit, period_start, created_at)
+            VALUES ($1, $2, $3, $4, 0, $5, $6, $7)
+            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+            """, connection, tx);
+        claim.Parameters.Add(new() { Value = request.Tenant.Id });
+        claim.Parameters.Add(new() { Value = key });
+        claim.Parameters.Add(new() { Value = request.ResourceName });
+        claim.Parameters.Add(new() { Value = request.Quantity });
+        claim.Parameters.Add(new() { Value = request.Limit });
+        claim.Parameters.Add(new() { Value = request.Period.Start });
+        claim.Parameters.Add(new() { Value = clock.GetUtcNow() });
+        return await claim.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    private static async Task<ConsumeResult?> ReplayAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Consumption request, string key, CancellationToken ct)
     {
         await using var read = new NpgsqlCommand(
             "SELECT resource, quantity, used, plan_limit, released_at IS NOT NULL FROM usage_consumptions WHERE tenant_id = $1 AND idempotency_key = $2",
@@ -294,7 +316,8 @@ public sealed class UsageService(
         read.Parameters.Add(new() { Value = request.Tenant.Id });
         read.Parameters.Add(new() { Value = key });
         await using var reader = await read.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
+        if (!await reader.ReadAsync(ct))
+            return null; // swept by the retention run after the claim found it
         if (reader.GetString(0) != request.ResourceName || reader.GetInt32(1) != request.Quantity)
         {
             throw BillingException.Conflict("idempotency_key_reused",
