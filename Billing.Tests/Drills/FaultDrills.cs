@@ -29,12 +29,7 @@ public sealed class FaultDrills : IAsyncLifetime
         return (JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!, body);
     }
 
-    private static Task<HttpResponseMessage> PostWebhookAsync(HttpClient client, string body)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/billing/webhooks") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("Stripe-Signature", StripeSigner.Header(body, TestEnvironment.WebhookSecret, DateTimeOffset.UtcNow));
-        return client.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> PostWebhookAsync(HttpClient client, string body) => client.SendAsync(Api.SignedWebhook(body));
 
     private static async Task SeedTenantsAsync(string database, IEnumerable<Guid> tenants)
     {

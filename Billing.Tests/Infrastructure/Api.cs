@@ -15,6 +15,18 @@ public static class Api
         return request;
     }
 
+    /// <summary>A POST to the webhook endpoint with <paramref name="body"/> and, when given, a <c>Stripe-Signature</c>.</summary>
+    public static HttpRequestMessage Webhook(string body, string? signature)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/billing/webhooks") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (signature is not null) request.Headers.TryAddWithoutValidation("Stripe-Signature", signature);
+        return request;
+    }
+
+    /// <summary>The same, signed now with the test fixture's webhook secret, as Stripe would sign it.</summary>
+    public static HttpRequestMessage SignedWebhook(string body) =>
+        Webhook(body, StripeSigner.Header(body, TestEnvironment.WebhookSecret, DateTimeOffset.UtcNow));
+
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         var body = await response.Content.ReadAsStringAsync();

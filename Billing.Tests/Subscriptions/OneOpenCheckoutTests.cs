@@ -60,9 +60,7 @@ public sealed class OneOpenCheckoutTests(FakeStripeHost fixture) : IClassFixture
         var completed = StripeEvents.CheckoutSession(tenant, customer!, subscription);
         completed["id"] = first;
         var body = StripeEvents.Event("checkout.session.completed", completed, DateTimeOffset.UtcNow);
-        var webhook = new HttpRequestMessage(HttpMethod.Post, "/api/v1/billing/webhooks") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
-        webhook.Headers.TryAddWithoutValidation("Stripe-Signature", StripeSigner.Header(body, TestEnvironment.WebhookSecret, DateTimeOffset.UtcNow));
-        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(webhook)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(Api.SignedWebhook(body))).StatusCode);
         await Eventually.TrueAsync(async () => await Db.ScalarAsync<string>(fixture.Environment.SharedDatabase,
             "SELECT stripe_subscription_id FROM tenants WHERE id = $1", tenant) == subscription, TimeSpan.FromSeconds(10));
 

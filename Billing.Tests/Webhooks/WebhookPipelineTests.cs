@@ -27,12 +27,7 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private async Task<HttpResponseMessage> PostWebhookAsync(string body, string? signature)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/billing/webhooks") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        if (signature is not null) request.Headers.TryAddWithoutValidation("Stripe-Signature", signature);
-        return await _client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PostWebhookAsync(string body, string? signature) => _client.SendAsync(Api.Webhook(body, signature));
 
     [Fact]
     public async Task Signed_webhook_changes_the_subscription_within_seconds()
