@@ -133,7 +133,7 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
             // The raw objects, not Stripe.net's model: the applier reads every API version's fields the same way.
             using var body = JsonDocument.Parse(page.StripeResponse.Content);
             foreach (var subscription in body.RootElement.GetProperty("data").EnumerateArray())
-                yield return new SubscriptionSnapshot(subscription.GetRawText(), readAt);
+                yield return new SubscriptionSnapshot(subscription.GetProperty("id").GetString()!, subscription.GetRawText(), readAt);
             if (!page.HasMore || page.Data.Count == 0) yield break;
             after = page.Data[^1].Id;
         }

@@ -46,8 +46,8 @@ public interface IBillingProvider
     IAsyncEnumerable<SubscriptionSnapshot> ListSubscriptionsAsync(CancellationToken ct);
 }
 
-/// <summary>A subscription as Stripe showed it (raw JSON) when asked at <paramref name="ReadAt"/>.</summary>
-public sealed record SubscriptionSnapshot(string Json, DateTimeOffset ReadAt);
+/// <summary>Subscription <paramref name="Id"/> as Stripe showed it (raw JSON) when asked at <paramref name="ReadAt"/>.</summary>
+public sealed record SubscriptionSnapshot(string Id, string Json, DateTimeOffset ReadAt);
 
 public sealed record CheckoutSessionState(string Status, string? SubscriptionId);
 

@@ -33,7 +33,7 @@ public sealed class SubscriptionReconciler(IBillingProvider gateway, IServiceSco
             async (snapshot, token) =>
             {
                 Interlocked.Increment(ref listed);
-                if (SubscriptionId(snapshot.Json) is { } id) seen.TryAdd(id, 0);
+                seen.TryAdd(snapshot.Id, 0);
                 switch (await TryApplyAsync(snapshot, token))
                 {
                     case true: Interlocked.Increment(ref repaired); break;
@@ -67,7 +67,7 @@ public sealed class SubscriptionReconciler(IBillingProvider gateway, IServiceSco
                     tenantId, subscriptionId);
                 continue;
             }
-            switch (await TryApplyAsync(new SubscriptionSnapshot(json, readAt), ct))
+            switch (await TryApplyAsync(new SubscriptionSnapshot(subscriptionId, json, readAt), ct))
             {
                 case true: repaired++; break;
                 case null: failed++; break;
@@ -93,7 +93,7 @@ public sealed class SubscriptionReconciler(IBillingProvider gateway, IServiceSco
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            logger.LogError(e, "Reconcile could not apply subscription {SubscriptionId}; the run goes on", SubscriptionId(snapshot.Json));
+            logger.LogError(e, "Reconcile could not apply subscription {SubscriptionId}; the run goes on", snapshot.Id);
             return null;
         }
     }
@@ -105,11 +105,5 @@ public sealed class SubscriptionReconciler(IBillingProvider gateway, IServiceSco
         var paid = new List<(Guid, string)>();
         while (await reader.ReadAsync(ct)) paid.Add((reader.GetGuid(0), reader.GetString(1)));
         return paid;
-    }
-
-    private static string? SubscriptionId(string json)
-    {
-        using var document = System.Text.Json.JsonDocument.Parse(json);
-        return document.RootElement.TryGetProperty("id", out var id) ? id.GetString() : null;
     }
 }

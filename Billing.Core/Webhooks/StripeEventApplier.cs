@@ -54,7 +54,7 @@ public sealed class StripeEventApplier(
         var readAt = (snapshot.ReadAt - SnapshotClockMargin).ToUnixTimeSeconds();
         var json = new System.Text.Json.Nodes.JsonObject
         {
-            ["id"] = $"reconcile_{(string?)subscription["id"]}_{readAt}",
+            ["id"] = $"reconcile_{snapshot.Id}_{readAt}",
             ["object"] = "event",
             ["type"] = EventPosition.SnapshotEventType,
             ["created"] = readAt,
