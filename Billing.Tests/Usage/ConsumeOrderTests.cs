@@ -9,20 +9,8 @@ namespace Billing.Tests.Usage;
 /// Concurrent consumes on one tenant near its limit, through UsageService on real PostgreSQL: whatever the
 /// coalescing does, the answers must be those of some one-by-one order.
 /// </summary>
-public sealed class ConsumeOrderTests : IAsyncLifetime
+public sealed class ConsumeOrderTests : UsageServiceTests
 {
-    private TestEnvironment _env = null!;
-    private ServiceProvider _services = null!;
-    private UsageService Usage => _services.GetRequiredService<UsageService>();
-
-    public async Task InitializeAsync()
-    {
-        _env = await TestEnvironment.GetAsync();
-        _services = _env.CreateServices();
-    }
-
-    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
-
     private sealed record Answer(int Quantity, bool Granted, long Used, string? Key);
 
     private async Task<Answer[]> ConsumeConcurrentlyAsync(Guid tenant, int[] quantities, bool withKeys)
@@ -83,7 +71,7 @@ public sealed class ConsumeOrderTests : IAsyncLifetime
 
         var answers = await ConsumeConcurrentlyAsync(tenant, MixedQuantities(withKeys ? 7 : 3), withKeys);
 
-        var stored = await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT api_calls_count FROM usage_records WHERE tenant_id = $1", tenant);
+        var stored = await Db.ScalarAsync<long>(Env.SharedDatabase, "SELECT api_calls_count FROM usage_records WHERE tenant_id = $1", tenant);
         Assert.Equal(700 + answers.Where(a => a.Granted).Sum(a => a.Quantity), stored);
         Assert.Contains(answers, a => !a.Granted); // demand (~800) is well over the 300 left
         AssertSomeSequentialOrder(700, 1000, answers, stored);
@@ -92,7 +80,7 @@ public sealed class ConsumeOrderTests : IAsyncLifetime
         {
             foreach (var grant in answers.Where(a => a.Granted))
                 Assert.Equal(grant.Used, (await Usage.ConsumeAsync(tenant, "api_calls", grant.Quantity, grant.Key, default)).Used);
-            Assert.Equal(stored, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT api_calls_count FROM usage_records WHERE tenant_id = $1", tenant));
+            Assert.Equal(stored, await Db.ScalarAsync<long>(Env.SharedDatabase, "SELECT api_calls_count FROM usage_records WHERE tenant_id = $1", tenant));
         }
     }
 
@@ -117,7 +105,7 @@ public sealed class ConsumeOrderTests : IAsyncLifetime
         }));
         var answers = await Task.WhenAll(attempts);
 
-        var stored = await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT api_calls_count FROM usage_records WHERE tenant_id = $1", tenant);
+        var stored = await Db.ScalarAsync<long>(Env.SharedDatabase, "SELECT api_calls_count FROM usage_records WHERE tenant_id = $1", tenant);
         AssertSomeSequentialOrder(850, 1000, answers, stored);
     }
 
@@ -134,7 +122,7 @@ public sealed class ConsumeOrderTests : IAsyncLifetime
         })));
 
         Assert.Equal(2, results.Count(r => r > 0)); // exactly the two 1s that fit, whatever the order
-        Assert.Equal(5L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT escrows_count FROM usage_records WHERE tenant_id = $1", tenant));
+        Assert.Equal(5L, await Db.ScalarAsync<long>(Env.SharedDatabase, "SELECT escrows_count FROM usage_records WHERE tenant_id = $1", tenant));
     }
 
     [Fact]
@@ -145,6 +133,6 @@ public sealed class ConsumeOrderTests : IAsyncLifetime
         var results = await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => Task.Run(() => Usage.ConsumeAsync(tenant, "api_calls", 2, null, default))));
 
         Assert.Equal(Enumerable.Range(1, 60).Select(i => 2L * i), results.Select(r => r.Used).Order());
-        Assert.Equal(120L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT api_calls_count FROM usage_records WHERE tenant_id = $1", tenant));
+        Assert.Equal(120L, await Db.ScalarAsync<long>(Env.SharedDatabase, "SELECT api_calls_count FROM usage_records WHERE tenant_id = $1", tenant));
     }
 }

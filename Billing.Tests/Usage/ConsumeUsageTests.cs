@@ -7,20 +7,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Billing.Tests.Usage;
 
 /// <summary>Consume on real PostgreSQL, through UsageService (no HTTP).</summary>
-public sealed class ConsumeUsageTests : IAsyncLifetime
+public sealed class ConsumeUsageTests : UsageServiceTests
 {
-    private TestEnvironment _env = null!;
-    private ServiceProvider _services = null!;
-    private UsageService Usage => _services.GetRequiredService<UsageService>();
-
-    public async Task InitializeAsync()
-    {
-        _env = await TestEnvironment.GetAsync();
-        _services = _env.CreateServices();
-    }
-
-    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
-
     [Fact]
     public async Task Consume_never_exceeds_limit_under_concurrency()
     {
@@ -42,7 +30,7 @@ public sealed class ConsumeUsageTests : IAsyncLifetime
 
         Assert.Equal(50, attempts.Count(a => a == "ok"));
         Assert.Equal(150, attempts.Count(a => a == "refused"));
-        Assert.Equal(50L, await Db.ScalarAsync<long>(_env.SharedDatabase,
+        Assert.Equal(50L, await Db.ScalarAsync<long>(Env.SharedDatabase,
             "SELECT shipments_count FROM usage_records WHERE tenant_id = $1", tenant));
     }
 
@@ -78,7 +66,7 @@ public sealed class ConsumeUsageTests : IAsyncLifetime
         var replay = await Usage.ConsumeAsync(tenant, "api_calls", 7, "order-42", default);
 
         Assert.Equal(first, replay);
-        Assert.Equal(8L, await Db.ScalarAsync<long>(_env.SharedDatabase,
+        Assert.Equal(8L, await Db.ScalarAsync<long>(Env.SharedDatabase,
             "SELECT api_calls_count FROM usage_records WHERE tenant_id = $1", tenant));
     }
 
@@ -90,7 +78,7 @@ public sealed class ConsumeUsageTests : IAsyncLifetime
             Task.Run(() => Usage.ConsumeAsync(tenant, "shipments", 3, "retry-storm", default))));
 
         Assert.All(results, r => Assert.Equal(3, r.Used));
-        Assert.Equal(3L, await Db.ScalarAsync<long>(_env.SharedDatabase,
+        Assert.Equal(3L, await Db.ScalarAsync<long>(Env.SharedDatabase,
             "SELECT shipments_count FROM usage_records WHERE tenant_id = $1", tenant));
     }
 
@@ -113,7 +101,7 @@ public sealed class ConsumeUsageTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<BillingException>(() => Usage.ConsumeAsync(tenant, "escrows", 1, "escrow-9", default));
 
-        Assert.Equal(0L, await Db.ScalarAsync<long>(_env.SharedDatabase,
+        Assert.Equal(0L, await Db.ScalarAsync<long>(Env.SharedDatabase,
             "SELECT count(*) FROM usage_consumptions WHERE tenant_id = $1", tenant));
     }
 
@@ -121,11 +109,11 @@ public sealed class ConsumeUsageTests : IAsyncLifetime
     public async Task Ended_period_rolls_forward_on_consume()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 5, 10, 12, 0, 0, TimeSpan.Zero));
-        await using var services = _env.CreateServices(clock: clock);
+        await using var services = Env.CreateServices(clock: clock);
         var usage = services.GetRequiredService<UsageService>();
         var tenant = Guid.NewGuid();
         // A pro tenant whose Stripe period ended in March and whose renewal webhook never came.
-        await Db.SeedTenantAsync(_env.SharedDatabase, tenant, "pro",
+        await Db.SeedTenantAsync(Env.SharedDatabase, tenant, "pro",
             new DateTimeOffset(2026, 2, 15, 8, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 3, 15, 8, 0, 0, TimeSpan.Zero));
 
         await usage.ConsumeAsync(tenant, "shipments", 2, null, default);
@@ -134,7 +122,7 @@ public sealed class ConsumeUsageTests : IAsyncLifetime
         Assert.Equal(new DateTimeOffset(2026, 4, 15, 8, 0, 0, TimeSpan.Zero), report.PeriodStart);
         Assert.Equal(new DateTimeOffset(2026, 5, 15, 8, 0, 0, TimeSpan.Zero), report.PeriodEnd);
         Assert.Equal(2, report.Shipments.Used);
-        Assert.Equal(1L, await Db.ScalarAsync<long>(_env.SharedDatabase,
+        Assert.Equal(1L, await Db.ScalarAsync<long>(Env.SharedDatabase,
             "SELECT count(*) FROM usage_records WHERE tenant_id = $1 AND period_start = $2", tenant, report.PeriodStart));
     }
 
@@ -142,7 +130,7 @@ public sealed class ConsumeUsageTests : IAsyncLifetime
     public async Task New_period_starts_counting_from_zero()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 31, 23, 59, 0, TimeSpan.Zero));
-        await using var services = _env.CreateServices(clock: clock);
+        await using var services = Env.CreateServices(clock: clock);
         var usage = services.GetRequiredService<UsageService>();
         var tenant = Guid.NewGuid();
 
@@ -156,7 +144,7 @@ public sealed class ConsumeUsageTests : IAsyncLifetime
     [Fact]
     public async Task Disabled_billing_counts_but_never_refuses()
     {
-        await using var services = _env.CreateServices(new Dictionary<string, string?> { ["BILLING_ENABLED"] = "false" });
+        await using var services = Env.CreateServices(new Dictionary<string, string?> { ["BILLING_ENABLED"] = "false" });
         var usage = services.GetRequiredService<UsageService>();
         var tenant = Guid.NewGuid();
 
@@ -171,7 +159,7 @@ public sealed class ConsumeUsageTests : IAsyncLifetime
     [Fact]
     public async Task Demo_mode_counts_but_never_refuses()
     {
-        await using var services = _env.CreateServices(new Dictionary<string, string?> { ["STRIPE_SECRET_KEY"] = "" });
+        await using var services = Env.CreateServices(new Dictionary<string, string?> { ["STRIPE_SECRET_KEY"] = "" });
         var usage = services.GetRequiredService<UsageService>();
         var tenant = Guid.NewGuid();
 
@@ -184,7 +172,7 @@ public sealed class ConsumeUsageTests : IAsyncLifetime
     public async Task Unlimited_plan_never_refuses_and_reports_no_remaining()
     {
         var tenant = Guid.NewGuid();
-        await Db.SeedTenantThisMonthAsync(_env.SharedDatabase, tenant, "enterprise");
+        await Db.SeedTenantThisMonthAsync(Env.SharedDatabase, tenant, "enterprise");
 
         var result = await Usage.ConsumeAsync(tenant, "escrows", 1000, null, default);
 

@@ -7,22 +7,10 @@ using Microsoft.Extensions.Time.Testing;
 namespace Billing.Tests.Usage;
 
 /// <summary>Release and exact replays on real PostgreSQL, through UsageService (no HTTP).</summary>
-public sealed class ReleaseUsageTests : IAsyncLifetime
+public sealed class ReleaseUsageTests : UsageServiceTests
 {
-    private TestEnvironment _env = null!;
-    private ServiceProvider _services = null!;
-    private UsageService Usage => _services.GetRequiredService<UsageService>();
-
-    public async Task InitializeAsync()
-    {
-        _env = await TestEnvironment.GetAsync();
-        _services = _env.CreateServices();
-    }
-
-    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
-
     private Task<long> StoredAsync(Guid tenant, string column = "shipments_count") =>
-        Db.ScalarAsync<long>(_env.SharedDatabase, $"SELECT {column} FROM usage_records WHERE tenant_id = $1", tenant);
+        Db.ScalarAsync<long>(Env.SharedDatabase, $"SELECT {column} FROM usage_records WHERE tenant_id = $1", tenant);
 
     [Fact]
     public async Task Release_gives_the_consumed_quantity_back()
@@ -108,7 +96,7 @@ public sealed class ReleaseUsageTests : IAsyncLifetime
     public async Task Release_after_the_period_ended_is_period_closed()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 5, 31, 23, 0, 0, TimeSpan.Zero));
-        await using var services = _env.CreateServices(clock: clock);
+        await using var services = Env.CreateServices(clock: clock);
         var usage = services.GetRequiredService<UsageService>();
         var tenant = Guid.NewGuid();
         await usage.ConsumeAsync(tenant, "shipments", 6, "may-shipment", default);
@@ -118,7 +106,7 @@ public sealed class ReleaseUsageTests : IAsyncLifetime
 
         Assert.Equal(ErrorKind.Conflict, error.Kind);
         Assert.Equal("period_closed", error.Code);
-        Assert.Equal(6L, await Db.ScalarAsync<long>(_env.SharedDatabase,
+        Assert.Equal(6L, await Db.ScalarAsync<long>(Env.SharedDatabase,
             "SELECT shipments_count FROM usage_records WHERE tenant_id = $1 AND period_start = $2", tenant, new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero)));
     }
 
@@ -148,7 +136,7 @@ public sealed class ReleaseUsageTests : IAsyncLifetime
     {
         var tenant = Guid.NewGuid();
         var first = await Usage.ConsumeAsync(tenant, "shipments", 7, "before-upgrade", default);
-        await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET plan_tier = 'pro' WHERE id = $1", tenant);
+        await Db.ExecuteAsync(Env.SharedDatabase, "UPDATE tenants SET plan_tier = 'pro' WHERE id = $1", tenant);
         await Usage.ConsumeAsync(tenant, "shipments", 1, null, default);
 
         var replay = await Usage.ConsumeAsync(tenant, "shipments", 7, "before-upgrade", default);
