@@ -45,6 +45,10 @@ public static class BillingCoreServiceCollectionExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.PricePro), "STRIPE_PRICE_PRO is required")
             .Validate(o => !string.IsNullOrWhiteSpace(o.PriceEnterprise), "STRIPE_PRICE_ENTERPRISE is required")
             .Validate(o => o.PricePro != o.PriceEnterprise, "STRIPE_PRICE_PRO and STRIPE_PRICE_ENTERPRISE must differ")
+            .Validate(o => o.Prices.Select(p => p.PriceId).Distinct().Count() == o.Prices.Count(),
+                "STRIPE_PRICE_PRO_YEARLY and STRIPE_PRICE_ENTERPRISE_YEARLY, when set, must differ from each other and from the monthly prices")
+            .Validate(o => o.PortalConfiguration.Length == 0 || o.PortalConfiguration.StartsWith("bpc_", StringComparison.Ordinal),
+                "STRIPE_PORTAL_CONFIGURATION must be a billing portal configuration id (bpc_…, printed by stripe-setup) or empty")
             .Validate(o => o.ApiBase.Length == 0 || IsAbsoluteHttpUrl(o.ApiBase), "STRIPE_API_BASE must be an absolute http(s) URL")
             .Validate(o => o.SecretKey.Length == 0 || o.SecretKey.StartsWith("sk_", StringComparison.Ordinal) || o.SecretKey.StartsWith("rk_", StringComparison.Ordinal),
                 "STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…) or empty for demo mode")
@@ -79,6 +83,7 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton<CheckoutService>();
         services.AddSingleton<InvoiceHistory>();
         services.AddSingleton(sp => StripeHttp.CreateClient(sp.GetRequiredService<IOptions<StripeOptions>>().Value));
+        services.AddSingleton<StripeCalls>();
         services.AddSingleton<IBillingProvider>(sp => sp.GetRequiredService<IOptions<StripeOptions>>().Value.IsDemo
             ? ActivatorUtilities.CreateInstance<DemoBillingProvider>(sp)
             : ActivatorUtilities.CreateInstance<StripeBillingProvider>(sp));
@@ -86,6 +91,24 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton<WebhookReceiver>();
         services.AddScoped<StripeEventApplier>();
         services.AddSingleton<SubscriptionReconciler>();
+        return services;
+    }
+
+    /// <summary>
+    /// What <c>stripe-setup</c> needs, and only that: the account it prepares has no prices, portal or webhook
+    /// secret yet, so of the Stripe settings only STRIPE_SECRET_KEY (and STRIPE_API_BASE) are read.
+    /// </summary>
+    public static IServiceCollection AddStripeSetup(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<StripeOptions>().Bind(configuration)
+            .Validate(o => o.SecretKey.StartsWith("sk_", StringComparison.Ordinal) || o.SecretKey.StartsWith("rk_", StringComparison.Ordinal),
+                "STRIPE_SECRET_KEY is required for stripe-setup: the secret key (sk_…) of the Stripe account to set up")
+            .Validate(o => o.ApiBase.Length == 0 || IsAbsoluteHttpUrl(o.ApiBase), "STRIPE_API_BASE must be an absolute http(s) URL")
+            .ValidateOnStart();
+        services.AddSingleton(sp => StripeHttp.CreateClient(sp.GetRequiredService<IOptions<StripeOptions>>().Value));
+        services.AddSingleton<StripeCalls>();
+        services.AddSingleton<StripeSetup>();
         return services;
     }
 

@@ -46,9 +46,9 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
                 ["data"] = new JsonArray(new JsonObject
                 {
                     ["id"] = $"demo_si_{Guid.NewGuid():N}", ["object"] = "subscription_item", ["quantity"] = 1,
-                    ["price"] = new JsonObject { ["id"] = options.Value.PriceFor(request.Tier), ["object"] = "price" },
+                    ["price"] = new JsonObject { ["id"] = options.Value.PriceFor(request.Tier, request.Interval), ["object"] = "price" },
                     ["current_period_start"] = now.ToUnixTimeSeconds(),
-                    ["current_period_end"] = now.AddMonths(1).ToUnixTimeSeconds(),
+                    ["current_period_end"] = (request.Interval == BillingInterval.Year ? now.AddYears(1) : now.AddMonths(1)).ToUnixTimeSeconds(),
                 }),
             },
         };

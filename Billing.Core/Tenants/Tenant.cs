@@ -11,6 +11,9 @@ public sealed class Tenant
     public string? StripeCustomerId { get; set; }
     public string? StripeSubscriptionId { get; set; }
     public PlanTier PlanTier { get; set; } = PlanTier.Free;
+
+    /// <summary>How often the tenant pays (its subscription's price); null on the free plan or when not known.</summary>
+    public BillingInterval? BillingInterval { get; set; }
     public string SubscriptionStatus { get; set; } = SubscriptionStatuses.Active;
     public bool CancelAtPeriodEnd { get; set; }
     public DateTimeOffset? BillingPeriodStart { get; set; }
@@ -58,12 +61,15 @@ public sealed class Tenant
         {
             StripeSubscriptionId = current.Id;
             PlanTier = current.IsLive && current.PlanTier is { } tier ? tier : PlanTier.Free;
+            BillingInterval = current.IsLive ? current.BillingInterval : null;
             SubscriptionStatus = current.EffectiveStatus ?? SubscriptionStatus;
             CancelAtPeriodEnd = current.HasState && current.CancelAtPeriodEnd;
             if (current.PeriodStart is { } start && current.PeriodEnd is { } end)
             {
-                BillingPeriodStart = start;
-                BillingPeriodEnd = end;
+                // A yearly period keeps monthly limits: the usage period is its month slice in force now.
+                var usage = BillingPeriod.MonthSlice(start, end, now);
+                BillingPeriodStart = usage.Start;
+                BillingPeriodEnd = usage.End;
             }
         }
         else if (subscriptions.Any(s => s.Ended))
@@ -71,6 +77,7 @@ public sealed class Tenant
             var month = BillingPeriod.CalendarMonth(now);
             StripeSubscriptionId = null;
             PlanTier = PlanTier.Free;
+            BillingInterval = null;
             SubscriptionStatus = SubscriptionStatuses.Canceled;
             CancelAtPeriodEnd = false;
             BillingPeriodStart = month.Start;

@@ -244,7 +244,8 @@ public sealed class StripeEventApplier(
         var deleted = evt.Type == EventTypes.CustomerSubscriptionDeleted;
         var status = deleted ? SubscriptionStatuses.Canceled : evt.ObjectString("status") ?? SubscriptionStatuses.Active;
         var price = evt.FirstItemPriceId();
-        var tier = stripe.Value.TierForPrice(price);
+        var ours = stripe.Value.PriceOf(price);
+        var tier = ours?.Tier;
         // A deletion ends the subscription whatever its price; any other event with a price of someone else's changes nothing.
         if (tier is null && !SubscriptionStatuses.HasEnded(status))
         {
@@ -252,7 +253,7 @@ public sealed class StripeEventApplier(
             return null;
         }
         return new SubscriptionState(evt.ObjectReference("customer"), subscriptionId, tier, status,
-            evt.ObjectBool("cancel_at_period_end"), evt.SubscriptionPeriod(), evt.ObjectTime("created"));
+            evt.ObjectBool("cancel_at_period_end"), evt.SubscriptionPeriod(), evt.ObjectTime("created"), ours?.Interval);
     }
 
     /// <summary>The tenant from metadata, else by the subscription we already know, else by Stripe customer; locked until the transaction ends.</summary>
