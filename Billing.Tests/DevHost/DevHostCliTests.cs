@@ -17,6 +17,7 @@ public sealed class DevHostCliTests
     [InlineData("token --help", "--tenant UUID")]
     [InlineData("replay-poison --help", "--max N")]
     [InlineData("reconcile --help", "Billing.DevHost reconcile [--settings PATH]")]
+    [InlineData("stripe-setup --help", "Billing.DevHost stripe-setup --url URL [--dry-run] [--settings PATH]")]
     public async Task Help_is_printed_and_nothing_starts(string args, string expected)
     {
         var run = await RunAsync(args.Split(' '));
