@@ -79,6 +79,7 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<UsageService>();
         services.AddSingleton<SubscriptionService>();
+        services.AddSingleton<Billing.Core.Plans.PlanOffers>();
         services.AddSingleton<UsageRollover>();
         services.AddSingleton<CheckoutService>();
         services.AddSingleton<InvoiceHistory>();

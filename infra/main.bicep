@@ -19,9 +19,21 @@ param staticWebAppLocation string = 'westeurope'
 @allowed(['Free', 'Standard'])
 param staticWebAppSku string = 'Standard'
 
-@description('Stripe price ids of the paid plans.')
+@description('Stripe price ids of the paid plans (printed by Billing.DevHost stripe-setup).')
 param stripePricePro string
 param stripePriceEnterprise string
+
+@description('Yearly Stripe price ids; empty means the yearly price is not offered.')
+param stripePriceProYearly string = ''
+param stripePriceEnterpriseYearly string = ''
+
+@description('Billing portal configuration id printed by stripe-setup (bpc_…); empty means the account default.')
+param stripePortalConfiguration string = ''
+
+@description('Checkout options: a promotion code field, Stripe Tax (billing address required), tax id collection.')
+param stripeAllowPromotionCodes bool = false
+param stripeAutomaticTax bool = false
+param stripeTaxIdCollection bool = false
 
 @description('Stripe API base URL; empty means Stripe itself.')
 param stripeApiBase string = ''
@@ -169,6 +181,12 @@ module functionApp 'modules/functionapp.bicep' = {
     frontendBaseUrl: 'https://${frontend.outputs.defaultHostname}'
     stripePricePro: stripePricePro
     stripePriceEnterprise: stripePriceEnterprise
+    stripePriceProYearly: stripePriceProYearly
+    stripePriceEnterpriseYearly: stripePriceEnterpriseYearly
+    stripePortalConfiguration: stripePortalConfiguration
+    stripeAllowPromotionCodes: stripeAllowPromotionCodes
+    stripeAutomaticTax: stripeAutomaticTax
+    stripeTaxIdCollection: stripeTaxIdCollection
     stripeApiBase: stripeApiBase
     billingEnabled: billingEnabled
     demoMode: demoMode

@@ -113,7 +113,7 @@ public sealed class AlertTests
     [InlineData("dependency-unavailable", "coalesce(tostring(customDimensions.Code), tostring(customDimensions.prop__Code))",
         "Billing.Functions/Http/ProblemMapper.cs", "LogWarning(exception, \"Dependency unavailable: {Code}\", known.Code)")]
     [InlineData("dependency-unavailable", "\"database_unavailable\"", "Billing.Functions/Http/ProblemMapper.cs", "Unavailable(\"database_unavailable\"")]
-    [InlineData("dependency-unavailable", "\"stripe_unavailable\"", "Billing.Core/Stripe/StripeBillingProvider.cs", "Unavailable(\"stripe_unavailable\"")]
+    [InlineData("dependency-unavailable", "\"stripe_unavailable\"", "Billing.Core/Stripe/StripeCalls.cs", "Unavailable(\"stripe_unavailable\"")]
     [InlineData("dependency-unavailable", "\"queue_unavailable\"", "Billing.Core/Webhooks/StripeEventQueue.cs", "Unavailable(\"queue_unavailable\"")]
     [InlineData("apply-lag", "coalesce(tostring(customDimensions.ApplyLagSeconds), tostring(customDimensions.prop__ApplyLagSeconds))",
         "Billing.Core/Webhooks/StripeEventApplier.cs", "\"{Outcome} {EventType} {EventId} for tenant {TenantId} after {ApplyLagSeconds} s\"")]

@@ -89,6 +89,8 @@ public sealed class TestEnvironment
             ["STRIPE_WEBHOOK_SECRET"] = WebhookSecret,
             ["STRIPE_PRICE_PRO"] = "price_test_pro",
             ["STRIPE_PRICE_ENTERPRISE"] = "price_test_enterprise",
+            ["STRIPE_PRICE_PRO_YEARLY"] = "price_test_pro_yearly",
+            ["STRIPE_PRICE_ENTERPRISE_YEARLY"] = "price_test_enterprise_yearly",
             ["STRIPE_API_BASE"] = "http://127.0.0.1:9",
             ["BILLING_ENABLED"] = "true",
             ["DEMO_MODE"] = "false",

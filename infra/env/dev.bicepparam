@@ -4,6 +4,9 @@ using '../main.bicep'
 param environmentName = 'dev'
 param stripePricePro = readEnvironmentVariable('STRIPE_PRICE_PRO', 'price_dev_pro')
 param stripePriceEnterprise = readEnvironmentVariable('STRIPE_PRICE_ENTERPRISE', 'price_dev_enterprise')
+param stripePriceProYearly = readEnvironmentVariable('STRIPE_PRICE_PRO_YEARLY', '')
+param stripePriceEnterpriseYearly = readEnvironmentVariable('STRIPE_PRICE_ENTERPRISE_YEARLY', '')
+param stripePortalConfiguration = readEnvironmentVariable('STRIPE_PORTAL_CONFIGURATION', '')
 param jwtIssuer = 'loginexus-dev'
 param jwtAudience = 'loginexus-billing'
 param deployerObjectId = readEnvironmentVariable('DEPLOYER_OBJECT_ID', '')

@@ -4,6 +4,9 @@ using '../main.bicep'
 param environmentName = 'prod'
 param stripePricePro = readEnvironmentVariable('STRIPE_PRICE_PRO', '')
 param stripePriceEnterprise = readEnvironmentVariable('STRIPE_PRICE_ENTERPRISE', '')
+param stripePriceProYearly = readEnvironmentVariable('STRIPE_PRICE_PRO_YEARLY', '')
+param stripePriceEnterpriseYearly = readEnvironmentVariable('STRIPE_PRICE_ENTERPRISE_YEARLY', '')
+param stripePortalConfiguration = readEnvironmentVariable('STRIPE_PORTAL_CONFIGURATION', '')
 param jwtIssuer = 'loginexus'
 param jwtAudience = 'loginexus-billing'
 param jwtAuthority = readEnvironmentVariable('AUTH_JWT_AUTHORITY', '')

@@ -28,6 +28,12 @@ param databaseName string
 param frontendBaseUrl string
 param stripePricePro string
 param stripePriceEnterprise string
+param stripePriceProYearly string
+param stripePriceEnterpriseYearly string
+param stripePortalConfiguration string
+param stripeAllowPromotionCodes bool
+param stripeAutomaticTax bool
+param stripeTaxIdCollection bool
 param stripeApiBase string
 param billingEnabled bool
 param demoMode bool
@@ -95,6 +101,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AUTH_JWT_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${signingKeyUri})' }
         { name: 'STRIPE_PRICE_PRO', value: stripePricePro }
         { name: 'STRIPE_PRICE_ENTERPRISE', value: stripePriceEnterprise }
+        { name: 'STRIPE_PRICE_PRO_YEARLY', value: stripePriceProYearly }
+        { name: 'STRIPE_PRICE_ENTERPRISE_YEARLY', value: stripePriceEnterpriseYearly }
+        { name: 'STRIPE_PORTAL_CONFIGURATION', value: stripePortalConfiguration }
+        { name: 'STRIPE_ALLOW_PROMOTION_CODES', value: string(stripeAllowPromotionCodes) }
+        { name: 'STRIPE_AUTOMATIC_TAX', value: string(stripeAutomaticTax) }
+        { name: 'STRIPE_TAX_ID_COLLECTION', value: string(stripeTaxIdCollection) }
         { name: 'STRIPE_API_BASE', value: stripeApiBase }
         { name: 'BILLING_ENABLED', value: string(billingEnabled) }
         { name: 'DEMO_MODE', value: string(demoMode) }
