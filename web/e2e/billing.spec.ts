@@ -68,6 +68,42 @@ test("upgrade_journey_ends_on_pro_dashboard", async ({ page }) => {
   await expect(page.locator("aside .plan-badge")).toContainText("Pro");
 });
 
+test("yearly_checkout_ends_on_the_dashboard_with_the_yearly_plan_and_a_one_month_usage_period", async ({ page }) => {
+  const plans = (await (await (await request.newContext()).get(`${apiUrl}/plans`)).json()) as {
+    plans: { tier: string; prices: { interval: string; amount: number; currency: string }[] }[];
+  };
+  const proYearly = plans.plans.find((p) => p.tier === "pro")!.prices.find((p) => p.interval === "year")!;
+  const { token } = newTenantToken();
+  await signIn(page, token);
+
+  await page.getByRole("link", { name: "Plans and pricing" }).click();
+  await page.getByRole("radio", { name: "Yearly" }).check();
+  const proCard = page.locator("article.plan-card", { has: page.getByRole("heading", { name: "Pro" }) });
+  const yearly = new Intl.NumberFormat("en", { style: "currency", currency: proYearly.currency.toUpperCase() }).format(proYearly.amount / 100);
+  await expect(proCard).toContainText(`${yearly} per year`);
+  await expect(proCard).toContainText("a year over paying monthly");
+  await expectAccessible(page);
+  await screenshots(page, "pricing-yearly");
+  await proCard.getByRole("button", { name: "Upgrade to Pro" }).click();
+
+  await expect(page.getByText("Your plan is now Pro. Taking you to your dashboard in 3 seconds.")).toBeVisible({ timeout: 30_000 });
+  await expect(page).toHaveURL(/\/en\/billing\/$/, { timeout: 10_000 });
+  const main = page.locator("main");
+  await expect(main.locator(".plan-badge")).toContainText("Pro");
+  await expect(main.getByText("Yearly", { exact: true })).toBeVisible();
+
+  // Limits stay monthly: the usage period is one month of the Stripe year.
+  const api = await apiAs(token);
+  const usage = (await (await api.get("usage")).json()) as { period_start: string; period_end: string };
+  const start = new Date(usage.period_start);
+  const oneMonthOn = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, start.getUTCDate(), start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds()));
+  expect(new Date(usage.period_end).getTime()).toBeLessThanOrEqual(oneMonthOn.getTime());
+  expect(new Date(usage.period_end).getTime()).toBeGreaterThan(oneMonthOn.getTime() - 4 * 24 * 3600 * 1000);
+  const format = (iso: string) => new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" }).format(new Date(iso));
+  await expect(main.getByText(`${format(usage.period_start)} – ${format(usage.period_end)}`).first()).toBeVisible();
+  await screenshots(page, "dashboard-yearly");
+});
+
 test("usage_bars_move_after_consumes_made_through_the_api", async ({ page }) => {
   const { token } = newTenantToken();
   await signIn(page, token);
