@@ -22,9 +22,7 @@ internal static class OperatorCommands
         var max = 1000;
         if (args.Value("--max") is { } maxText && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out max) || max is < 1 or > 100_000))
             throw new UsageException($"--max must be a whole number from 1 to 100000, not '{maxText}'");
-        Arguments.RequireFile(args.Value("--settings"));
-        var local = LocalSettings.Load(args.Value("--settings"));
-        var settings = new ConfigurationBuilder().AddInMemoryCollection(local.Values).AddEnvironmentVariables().Build();
+        var settings = Settings(args);
         var storage = new StorageOptions();
         StorageOptions.Bind(storage, settings);
         if (!storage.IsValid)
@@ -42,9 +40,7 @@ internal static class OperatorCommands
     /// <summary><c>reconcile [--settings PATH]</c>: the ReconcileSubscriptions run, now, with the app's settings; drift is logged as it is repaired.</summary>
     public static async Task<int> ReconcileAsync(Arguments args, TextWriter output, TextWriter error)
     {
-        Arguments.RequireFile(args.Value("--settings"));
-        var local = LocalSettings.Load(args.Value("--settings"));
-        var settings = new ConfigurationBuilder().AddInMemoryCollection(local.Values).AddEnvironmentVariables().Build();
+        var settings = Settings(args);
         var services = new ServiceCollection()
             .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information))
             .AddBilling(settings);
@@ -74,9 +70,7 @@ internal static class OperatorCommands
             throw new UsageException("--url is required: the public URL of POST /webhooks, e.g. https://<app>.azurewebsites.net/api/v1/billing/webhooks");
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(uri.UserInfo))
             throw new UsageException($"--url must be an absolute https URL, not '{url}'");
-        Arguments.RequireFile(args.Value("--settings"));
-        var local = LocalSettings.Load(args.Value("--settings"));
-        var settings = new ConfigurationBuilder().AddInMemoryCollection(local.Values).AddEnvironmentVariables().Build();
+        var settings = Settings(args);
         var services = new ServiceCollection()
             .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
             .AddStripeSetup(settings);
@@ -115,5 +109,13 @@ internal static class OperatorCommands
         foreach (var note in report.Notes)
             output.WriteLine($"Note: {note}");
         return 0;
+    }
+
+    /// <summary>The app's settings as a command reads them: <c>--settings</c> (or local.settings.json), environment variables winning.</summary>
+    private static IConfiguration Settings(Arguments args)
+    {
+        Arguments.RequireFile(args.Value("--settings"));
+        var local = LocalSettings.Load(args.Value("--settings"));
+        return new ConfigurationBuilder().AddInMemoryCollection(local.Values).AddEnvironmentVariables().Build();
     }
 }
