@@ -1,7 +1,6 @@
 using Billing.Core.Errors;
 using Billing.Core.Subscriptions;
 using Billing.Core.Tenants;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Stripe;
 using System.Net;
@@ -33,25 +32,25 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
         CallAsync("create checkout session", $"checkout-{request.TenantId}-{Guid.NewGuid():N}", async requestOptions =>
         {
             var metadata = new Dictionary<string, string> { ["tenant_id"] = request.TenantId.ToString() };
-            var o = options.Value;
+            var settings = options.Value;
             var session = await new global::Stripe.Checkout.SessionService(stripe).CreateAsync(new global::Stripe.Checkout.SessionCreateOptions
             {
                 Mode = "subscription",
                 Customer = request.CustomerId,
                 ClientReferenceId = request.TenantId.ToString(),
-                LineItems = [new() { Price = o.PriceFor(request.Tier, request.Interval), Quantity = 1 }],
+                LineItems = [new() { Price = settings.PriceFor(request.Tier, request.Interval), Quantity = 1 }],
                 SubscriptionData = new() { Metadata = metadata },
                 Metadata = metadata,
                 SuccessUrl = request.SuccessUrl,
                 CancelUrl = request.CancelUrl,
                 Locale = request.Locale,
-                AllowPromotionCodes = o.AllowPromotionCodes ? true : null,
+                AllowPromotionCodes = settings.AllowPromotionCodes ? true : null,
                 // Stripe Tax needs the buyer's address: asked for on the page and saved on the customer.
-                AutomaticTax = o.AutomaticTax ? new() { Enabled = true } : null,
-                BillingAddressCollection = o.AutomaticTax ? "required" : null,
-                TaxIdCollection = o.TaxIdCollection ? new() { Enabled = true } : null,
-                CustomerUpdate = o.AutomaticTax || o.TaxIdCollection
-                    ? new() { Address = o.AutomaticTax ? "auto" : null, Name = o.TaxIdCollection ? "auto" : null }
+                AutomaticTax = settings.AutomaticTax ? new() { Enabled = true } : null,
+                BillingAddressCollection = settings.AutomaticTax ? "required" : null,
+                TaxIdCollection = settings.TaxIdCollection ? new() { Enabled = true } : null,
+                CustomerUpdate = settings.AutomaticTax || settings.TaxIdCollection
+                    ? new() { Address = settings.AutomaticTax ? "auto" : null, Name = settings.TaxIdCollection ? "auto" : null }
                     : null,
             }, requestOptions, ct);
             return new CheckoutSessionCreated(session.Id, session.Url);

@@ -59,25 +59,19 @@ public sealed class YearlyBillingTests(ApplierFixture fixture) : IClassFixture<A
     }
 }
 
-/// <summary>What the pricing page and checkout see over HTTP: prices per interval, the interval and locale of a checkout, the options.</summary>
-public sealed class CheckoutOptionsTests : IAsyncLifetime
+/// <summary>
+/// What the pricing page and checkout see: prices per interval, the interval and locale of a checkout, the options.
+/// Over HTTP through the class's DevHost where the default settings do; other settings through the services
+/// (each DevHost takes an Azurite account of its own).
+/// </summary>
+public sealed class CheckoutOptionsTests(FakeStripeHost fixture) : IClassFixture<FakeStripeHost>
 {
-    private TestEnvironment _env = null!;
-    private FakeStripe _stripe = null!;
+    private readonly FakeStripe _stripe = fixture.Stripe;
 
-    public async Task InitializeAsync()
+    private ServiceProvider Services(Dictionary<string, string?> settings)
     {
-        _env = await TestEnvironment.GetAsync();
-        _stripe = await FakeStripe.StartAsync();
-    }
-
-    public async Task DisposeAsync() => await _stripe.DisposeAsync();
-
-    private Task<TestHost> HostAsync(Dictionary<string, string?>? settings = null)
-    {
-        var all = new Dictionary<string, string?> { ["STRIPE_API_BASE"] = _stripe.BaseAddress.ToString() };
-        foreach (var (k, v) in settings ?? []) all[k] = v;
-        return _env.HostAsync(all);
+        settings["STRIPE_API_BASE"] = _stripe.BaseAddress.ToString();
+        return fixture.Environment.CreateServices(settings);
     }
 
     private static async Task<JsonElement> SendAsync(TestHost host, HttpMethod method, string path, string? token, string? body, HttpStatusCode expected = HttpStatusCode.OK)
@@ -90,26 +84,34 @@ public sealed class CheckoutOptionsTests : IAsyncLifetime
         Assert.Single(_stripe.RequestsTo("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
 
     [Fact]
-    public async Task Plans_list_monthly_and_yearly_prices_from_the_catalogue_and_only_offered_ones()
+    public async Task Plans_list_monthly_and_yearly_prices_from_the_catalogue()
     {
-        var both = await SendAsync(await HostAsync(), HttpMethod.Get, "plans", null, null);
-        var pro = both.GetProperty("plans").EnumerateArray().Single(p => p.GetProperty("tier").GetString() == "pro");
+        var plans = await SendAsync(fixture.Host, HttpMethod.Get, "plans", null, null);
+
+        var pro = plans.GetProperty("plans").EnumerateArray().Single(p => p.GetProperty("tier").GetString() == "pro");
         Assert.Equal([("month", 9_900L, "usd"), ("year", 99_000L, "usd")],
             pro.GetProperty("prices").EnumerateArray().Select(p => (p.GetProperty("interval").GetString(), p.GetProperty("amount").GetInt64(), p.GetProperty("currency").GetString())));
-        Assert.Empty(both.GetProperty("plans")[0].GetProperty("prices").EnumerateArray());
+        Assert.Empty(plans.GetProperty("plans")[0].GetProperty("prices").EnumerateArray());
+    }
 
-        var monthlyOnly = await SendAsync(await HostAsync(new() { ["STRIPE_PRICE_PRO_YEARLY"] = "" }), HttpMethod.Get, "plans", null, null);
-        var proMonthly = monthlyOnly.GetProperty("plans").EnumerateArray().Single(p => p.GetProperty("tier").GetString() == "pro");
-        Assert.Equal(["month"], proMonthly.GetProperty("prices").EnumerateArray().Select(p => p.GetProperty("interval").GetString()));
+    [Fact]
+    public async Task Without_a_yearly_price_id_the_yearly_price_is_neither_listed_nor_sold()
+    {
+        await using var services = Services(new() { ["STRIPE_PRICE_PRO_YEARLY"] = "" });
+
+        var pro = services.GetRequiredService<Billing.Core.Plans.PlanOffers>().List().Single(o => o.Plan.Tier == Billing.Core.Plans.PlanTier.Pro);
+        Assert.Equal([Billing.Core.Plans.BillingInterval.Month], pro.Prices.Select(p => p.Interval));
+        var refused = await Assert.ThrowsAsync<Billing.Core.Errors.BillingException>(() => services.GetRequiredService<CheckoutService>()
+            .CreateCheckoutAsync(Guid.NewGuid(), new CheckoutChoice("pro", null, null, Interval: "year"), default));
+        Assert.Contains("interval", refused.Message + string.Join(",", refused.Errors?.Keys ?? []));
     }
 
     [Fact]
     public async Task Yearly_checkout_uses_the_yearly_price_and_opens_in_the_pages_language()
     {
-        var host = await HostAsync();
         var tenant = Guid.NewGuid();
 
-        await SendAsync(host, HttpMethod.Post, "checkout", TestTokens.For(tenant), """{"plan_tier":"enterprise","interval":"year","locale":"ko"}""");
+        await SendAsync(fixture.Host, HttpMethod.Post, "checkout", TestTokens.For(tenant), """{"plan_tier":"enterprise","interval":"year","locale":"ko"}""");
 
         var session = SessionOf(tenant);
         Assert.Equal("price_test_enterprise_yearly", session.Form["line_items[0][price]"]);
@@ -124,25 +126,17 @@ public sealed class CheckoutOptionsTests : IAsyncLifetime
     [InlineData("""{"plan_tier":"pro","interval":1}""", "interval")]
     public async Task Bad_interval_or_locale_is_refused(string body, string field)
     {
-        var problem = await SendAsync(await HostAsync(), HttpMethod.Post, "checkout", TestTokens.For(Guid.NewGuid()), body, HttpStatusCode.BadRequest);
-        Assert.Contains(field, problem.GetRawText());
-    }
-
-    [Fact]
-    public async Task Yearly_checkout_without_a_yearly_price_is_refused()
-    {
-        var host = await HostAsync(new() { ["STRIPE_PRICE_PRO_YEARLY"] = "" });
-        var problem = await SendAsync(host, HttpMethod.Post, "checkout", TestTokens.For(Guid.NewGuid()), """{"plan_tier":"pro","interval":"year"}""", HttpStatusCode.BadRequest);
-        Assert.Contains("interval", problem.GetRawText());
+        var problem = await SendAsync(fixture.Host, HttpMethod.Post, "checkout", TestTokens.For(Guid.NewGuid()), body, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.GetRawText());
     }
 
     [Fact]
     public async Task Promotion_codes_tax_and_tax_ids_are_asked_of_checkout_when_switched_on()
     {
-        var host = await HostAsync(new() { ["STRIPE_ALLOW_PROMOTION_CODES"] = "true", ["STRIPE_AUTOMATIC_TAX"] = "true", ["STRIPE_TAX_ID_COLLECTION"] = "true" });
+        await using var services = Services(new() { ["STRIPE_ALLOW_PROMOTION_CODES"] = "true", ["STRIPE_AUTOMATIC_TAX"] = "true", ["STRIPE_TAX_ID_COLLECTION"] = "true" });
         var tenant = Guid.NewGuid();
 
-        await SendAsync(host, HttpMethod.Post, "checkout", TestTokens.For(tenant), """{"plan_tier":"pro"}""");
+        await services.GetRequiredService<CheckoutService>().CreateCheckoutAsync(tenant, new CheckoutChoice("pro", null, null), default);
 
         var form = SessionOf(tenant).Form;
         Assert.Equal("true", form["allow_promotion_codes"]);
@@ -166,10 +160,11 @@ public sealed class CheckoutOptionsTests : IAsyncLifetime
             .Select(l => l.Split("    ")[0].Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1]);
         Assert.Equal(6, printed.Count);
 
-        var host = await HostAsync(printed);
+        await using var services = Services(printed);
         var tenant = Guid.NewGuid();
-        await SendAsync(host, HttpMethod.Post, "checkout", TestTokens.For(tenant), """{"plan_tier":"pro","interval":"year"}""");
-        await SendAsync(host, HttpMethod.Post, "portal", TestTokens.For(tenant), "{}");
+        var checkout = services.GetRequiredService<CheckoutService>();
+        await checkout.CreateCheckoutAsync(tenant, new CheckoutChoice("pro", null, null, Interval: "year"), default);
+        await checkout.CreatePortalAsync(tenant, null, default);
 
         Assert.Equal(printed["STRIPE_PRICE_PRO_YEARLY"], SessionOf(tenant).Form["line_items[0][price]"]);
         var yearly = _stripe.Prices.Single(p => (string)p["id"]! == printed["STRIPE_PRICE_PRO_YEARLY"]);

@@ -33,8 +33,8 @@ namespace Billing.Core.Data.Migrations
                 sql: "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
 
             // Every price before this migration was monthly.
-            migrationBuilder.Sql("UPDATE subscriptions SET billing_interval = 'month' WHERE plan_tier IS NOT NULL");
-            migrationBuilder.Sql("UPDATE tenants SET billing_interval = 'month' WHERE plan_tier <> 'free'");
+            migrationBuilder.Sql("UPDATE subscriptions SET billing_interval = 'month' WHERE plan_tier IS NOT NULL;");
+            migrationBuilder.Sql("UPDATE tenants SET billing_interval = 'month' WHERE plan_tier <> 'free';");
         }
 
         /// <inheritdoc />
