@@ -95,6 +95,9 @@ public static class DevHostApp
         app.MapHttpTriggers(catalog, hostJson.RoutePrefix);
         app.MapAdminEndpoints();
 
+        // Every ValidateOnStart option now, before migrations and before the host starts (which would log a bad
+        // setting as "Hosting failed to start" with a stack trace): one line naming it (DevHostCli).
+        app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
         if (options.ApplyMigrations)
             await MigrateAsync(app.Services, ct);
         return app;

@@ -21,76 +21,50 @@ public sealed class RunScriptTests
         Directory.CreateDirectory(state);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(state, (UnixFileMode)0b111_101_101);
         var (pg, azurite) = (Ports.Free(), Ports.Free());
-        using var first = Bash($"claim_local_run '{state}' && start_postgres '{state}/pgdata' {pg} && start_azurite '{state}/azurite' {azurite} && echo ready && exec sleep 600");
+        // Output to files, not pipes: PostgreSQL and Azurite outlive the shell that starts them and would hold a pipe open.
+        using var first = Bash($"exec >'{state}/first.log' 2>&1; source '{Script("services.sh")}' && claim_local_run '{state}' " +
+                               $"&& start_postgres '{state}/pgdata' {pg} && start_azurite '{state}/azurite' {azurite} && touch '{state}/ready' && exec sleep 600");
         try
         {
-            var ready = await first.StandardOutput.ReadLineAsync().WaitAsync(Deadline);
-            Assert.True(ready == "ready", "the first run did not start: " + await first.StandardError.ReadToEndAsync());
+            Assert.True(await Eventually.TrueAsync(() => Task.FromResult(File.Exists(Path.Combine(state, "ready")) || first.HasExited), Deadline)
+                        && !first.HasExited, "the first run did not start: " + File.ReadAllText(Path.Combine(state, "first.log")));
 
-            var second = await RunScriptAsync(state, pg, azurite);
+            using var second = Bash($"BILLING_LOCAL_STATE='{state}' BILLING_PG_PORT={pg} BILLING_AZURITE_PORT={azurite} BILLING_WEB_PORT={Ports.Free()} " +
+                                    $"ASPNETCORE_URLS=http://127.0.0.1:{Ports.Free()} exec '{Script("run.sh")}' >'{state}/second.out' 2>'{state}/second.err'");
+            using (var deadline = new CancellationTokenSource(Deadline))
+            {
+                try { await second.WaitForExitAsync(deadline.Token); }
+                catch (OperationCanceledException) { second.Kill(entireProcessTree: true); }
+            }
+            var stderr = File.ReadAllText(Path.Combine(state, "second.err"));
 
-            Assert.Equal(1, second.ExitCode);
-            var lines = second.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            Assert.True(lines.Length == 1, $"expected one line, got:\n{second.Stderr}");
+            Assert.True(second.ExitCode == 1, $"run.sh exited {second.ExitCode} (first running: {!first.HasExited}, claim: " +
+                $"{(File.Exists(Path.Combine(state, "run.pid")) ? File.ReadAllText(Path.Combine(state, "run.pid")).Trim() : "none")}, first: {first.Id}):\n{stderr}");
+            var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.True(lines.Length == 1, $"expected one line, got:\n{stderr}");
             Assert.Contains("already running", lines[0]);
             Assert.Contains($"kill {first.Id}", lines[0]);
-            Assert.Equal("", second.Stdout);
+            Assert.Equal("", File.ReadAllText(Path.Combine(state, "second.out")));
             await using (var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={pg};Database=billing;Username=postgres;Timeout=5"))
                 await connection.OpenAsync(); // the first run's PostgreSQL still answers
             using (var client = new TcpClient())
-                await client.ConnectAsync("127.0.0.1", azurite); // and its Azurite
+                await client.ConnectAsync("127.0.0.1", azurite).WaitAsync(TimeSpan.FromSeconds(5)); // and its Azurite
         }
         finally
         {
             if (!first.HasExited) first.Kill(entireProcessTree: true);
-            using var stop = Bash($"stop_azurite '{state}/azurite'; stop_postgres '{state}/pgdata'");
+            using var stop = Bash($"source '{Script("services.sh")}' && stop_azurite '{state}/azurite'; stop_postgres '{state}/pgdata'");
             await stop.WaitForExitAsync();
             try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 
+    private static string Script(string name) => RepoPaths.Of("scripts", name);
+
     private static Process Bash(string command)
     {
-        var start = new ProcessStartInfo("bash", ["-c", $"source '{RepoPaths.Of("scripts", "services.sh")}' && {command}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = new ProcessStartInfo("bash", ["-c", command]);
         start.Environment.Remove("AZURITE_ACCOUNTS");
         return Process.Start(start)!;
-    }
-
-    private sealed record Run(int ExitCode, string Stdout, string Stderr);
-
-    private static async Task<Run> RunScriptAsync(string state, int pg, int azurite)
-    {
-        var start = new ProcessStartInfo("bash", [RepoPaths.Of("scripts", "run.sh")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["BILLING_LOCAL_STATE"] = state,
-                ["BILLING_PG_PORT"] = pg.ToString(),
-                ["BILLING_AZURITE_PORT"] = azurite.ToString(),
-                ["BILLING_WEB_PORT"] = Ports.Free().ToString(),
-                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Ports.Free()}",
-            },
-        };
-        start.Environment.Remove("AZURITE_ACCOUNTS");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(Deadline);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        return new Run(process.ExitCode, await stdout, await stderr);
     }
 }

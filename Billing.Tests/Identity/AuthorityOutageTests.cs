@@ -52,7 +52,7 @@ public sealed class AuthorityOutageTests
 
         authority.Answering = true;
         var response = await Eventually.ValueAsync(
-            () => client.SendAsync(Api.Request(HttpMethod.Get, "/api/v1/billing/usage", Rs256(rsa, tenant))),
+            () => client.SendAsync(Api.Request(HttpMethod.Get, "/api/v1/billing/subscription", Rs256(rsa, tenant))),
             r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(20));
         Assert.Equal(tenant.ToString(), (await Api.JsonAsync(response, HttpStatusCode.OK)).GetProperty("tenant_id").GetString());
     }
