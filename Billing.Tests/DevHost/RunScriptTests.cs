@@ -17,7 +17,8 @@ public sealed class RunScriptTests
     [Fact]
     public async Task A_second_run_sh_refuses_with_one_line_and_leaves_the_first_runs_services_alone()
     {
-        var state = Path.Combine(Environment.GetEnvironmentVariable("BILLING_TEST_SCRATCH") ?? Path.GetTempPath(), $"run-sh-{Guid.NewGuid():N}");
+        // Short: PostgreSQL's socket lives in the cluster folder and a Unix socket path holds at most 107 bytes.
+        var state = Path.Combine(Path.GetTempPath(), $"billing-run-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(state);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(state, (UnixFileMode)0b111_101_101);
         var (pg, azurite) = (Ports.Free(), Ports.Free());

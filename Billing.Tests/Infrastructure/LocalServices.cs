@@ -30,7 +30,7 @@ public sealed class LocalService : IAsyncDisposable
 
     private static async Task<LocalService> CreateAsync(string kind)
     {
-        var directory = Path.Combine(Environment.GetEnvironmentVariable("BILLING_TEST_SCRATCH") ?? Path.GetTempPath(), $"billing-drill-{kind}-{Guid.NewGuid():N}");
+        var directory = Path.Combine(Path.GetTempPath(), $"billing-drill-{kind}-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(directory);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
         var service = new LocalService(kind, directory, Ports.Free());
