@@ -99,8 +99,9 @@ start_azurite() {
   "$REPO_ROOT/node_modules/.bin/azurite-queue" --queueHost 127.0.0.1 --queuePort "$port" --location "$data" \
     --skipApiVersionCheck --disableTelemetry --silent >"$data/azurite.log" 2>&1 &
   echo $! >"$data/azurite.pid"
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 600); do # up to 60 s: on a busy machine node takes a while to load Azurite
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$(cat "$data/azurite.pid")" 2>/dev/null || break # it exited (the port taken, say)
     sleep 0.1
   done
   echo "Azurite did not start; see $data/azurite.log" >&2
