@@ -9,6 +9,7 @@ cd "$REPO_ROOT"
 STATE="$REPO_ROOT/.local"
 PG_PORT="${BILLING_PG_PORT:-55432}"
 AZURITE_PORT="${BILLING_AZURITE_PORT:-10001}"
+AZURITE_BLOB_PORT="${BILLING_AZURITE_BLOB_PORT:-10000}"
 mkdir -p "$STATE"
 chmod 755 "$STATE"
 
@@ -30,10 +31,10 @@ trap cleanup EXIT INT TERM
 log "Building"
 dotnet build Billing.DevHost -c Release --nologo -v quiet
 start_postgres "$STATE/pgdata" "$PG_PORT" durable
-start_azurite "$STATE/azurite" "$AZURITE_PORT"
+start_azurite "$STATE/azurite" "$AZURITE_PORT" "$AZURITE_BLOB_PORT"
 
 export BILLING_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Database=billing;Username=postgres"
-export AzureWebJobsStorage="$(azurite_connection_string "$AZURITE_PORT")"
+export AzureWebJobsStorage="$(azurite_connection_string "$AZURITE_PORT" "$AZURITE_BLOB_PORT")"
 export DEMO_MODE=true
 export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
 DEVHOST="$REPO_ROOT/Billing.DevHost/bin/Release/net10.0/Billing.DevHost"

@@ -212,6 +212,8 @@ public sealed class FaultDrills : IAsyncLifetime
         try
         {
             var queue = new StripeEventQueue(new QueueServiceClient(settings["AzureWebJobsStorage"]!, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }),
+                new StripeEventPayloads(new Azure.Storage.Blobs.BlobContainerClient(settings["AzureWebJobsStorage"]!, StripeEventPayloads.Container),
+                    Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeEventPayloads>.Instance),
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeEventQueue>.Instance);
             await queue.SendAsync(body, default);
 

@@ -72,6 +72,7 @@ public sealed class DevHostTests : IAsyncLifetime
     [InlineData("USAGE_IDEMPOTENCY_RETENTION_DAYS", "7")]
     [InlineData("USAGE_IDEMPOTENCY_RETENTION_DAYS", "forever")]
     [InlineData("STRIPE_API_BASE", "ftp://example")]
+    [InlineData("AzureWebJobsStorage", "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;")]
     public async Task Bad_setting_stops_start_up_with_one_line_naming_it(string setting, string value)
     {
         var settings = _env.Settings();
