@@ -71,9 +71,11 @@ public static class BillingCoreServiceCollectionExtensions
             .ValidateOnStart();
 
         services.AddOptions<StorageOptions>().Configure(o => StorageOptions.Bind(o, configuration))
-            .Validate(o => o.IsValid, "AzureWebJobsStorage is required: a storage connection string, or AzureWebJobsStorage__queueServiceUri for identity-based access")
+            .Validate(o => o.IsValid, StorageOptions.Requirement)
             .ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.CreateServiceClient());
+        services.AddSingleton(sp => new StripeEventPayloads(sp.GetRequiredService<IOptions<StorageOptions>>().Value.CreatePayloadContainer(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<StripeEventPayloads>>()));
 
         services.AddSingleton(sp => DatabaseOptions.CreateDataSource(
             sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString,
@@ -100,6 +102,7 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton<StripeEventQueue>();
         services.AddSingleton<WebhookReceiver>();
         services.AddScoped<StripeEventApplier>();
+        services.AddScoped<StripeEventInbox>();
         services.AddSingleton<SubscriptionReconciler>();
         return services;
     }

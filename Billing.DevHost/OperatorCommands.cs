@@ -31,7 +31,9 @@ internal static class OperatorCommands
             return 2;
         }
 
-        var queue = new StripeEventQueue(storage.CreateServiceClient(), NullLogger<StripeEventQueue>.Instance);
+        // Messages move as they are: a claim check keeps naming its blob.
+        var queue = new StripeEventQueue(storage.CreateServiceClient(),
+            new StripeEventPayloads(storage.CreatePayloadContainer(), NullLogger<StripeEventPayloads>.Instance), NullLogger<StripeEventQueue>.Instance);
         var moved = await queue.ReplayPoisonAsync(max, CancellationToken.None);
         output.WriteLine($"Moved {moved} message(s) from {Queues.StripeEventsPoison} to {Queues.StripeEvents}.");
         return 0;

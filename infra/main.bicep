@@ -122,6 +122,8 @@ var tags = { application: 'loginexus-billing', environment: environmentName }
 // Names are fixed here, before deployment, so What-If can predict every resource.
 var storageName = take('stbill${environmentName}${suffix}', 24)
 var vaultName = take('kv-bill-${environmentName}-${suffix}', 24)
+// The claim check's blob container (Billing.Core/Webhooks/StripeEventPayloads.cs): known before deployment, so the role assignment on it is too.
+var payloadContainerName = 'stripe-event-payloads'
 var postgresName = 'psql-${name}-${suffix}'
 var appName = 'func-${name}-${suffix}'
 var insightsName = 'appi-${name}'
@@ -134,7 +136,7 @@ module monitoring 'modules/monitoring.bicep' = {
 
 module storage 'modules/storage.bicep' = {
   name: 'storage'
-  params: { location: location, name: storageName, tags: tags }
+  params: { location: location, name: storageName, payloadContainerName: payloadContainerName, tags: tags }
 }
 
 module vault 'modules/keyvault.bicep' = {
@@ -222,6 +224,7 @@ module roles 'modules/roles.bicep' = {
     principalId: functionApp.outputs.principalId
     appName: appName
     storageAccountName: storageName
+    payloadContainerName: payloadContainerName
     keyVaultName: vaultName
     appInsightsName: insightsName
   }

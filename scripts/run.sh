@@ -9,6 +9,7 @@ cd "$REPO_ROOT"
 STATE="${BILLING_LOCAL_STATE:-$REPO_ROOT/.local}"
 PG_PORT="${BILLING_PG_PORT:-55432}"
 AZURITE_PORT="${BILLING_AZURITE_PORT:-10001}"
+AZURITE_BLOB_PORT="${BILLING_AZURITE_BLOB_PORT:-10000}"
 mkdir -p "$STATE"
 chmod 755 "$STATE"
 claim_local_run "$STATE" || exit 1
@@ -36,11 +37,11 @@ log "Building"
 dotnet build Billing.DevHost -c Release --nologo -v quiet
 start_postgres "$STATE/pgdata" "$PG_PORT" durable
 PG_STARTED=1
-start_azurite "$STATE/azurite" "$AZURITE_PORT"
+start_azurite "$STATE/azurite" "$AZURITE_PORT" "$AZURITE_BLOB_PORT"
 AZURITE_STARTED=1
 
 export BILLING_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Database=billing;Username=postgres"
-export AzureWebJobsStorage="$(azurite_connection_string "$AZURITE_PORT")"
+export AzureWebJobsStorage="$(azurite_connection_string "$AZURITE_PORT" "$AZURITE_BLOB_PORT")"
 # Demo mode, asked for out loud (never fallen into): no Stripe calls, limits counted but not enforced. DevHost runs
 # in Development (as func start does), where demo mode is allowed.
 export DEMO_MODE=true

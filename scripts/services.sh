@@ -90,32 +90,45 @@ stop_postgres() {
   fi
 }
 
-# start_azurite DATA_DIR PORT: queue service only; prints nothing, writes the pid to DATA_DIR/azurite.pid.
+# start_azurite DATA_DIR QUEUE_PORT BLOB_PORT: the queue service (stripe-events) and the blob service (events too
+# large for a queue message: the claim check), each its own process; prints nothing, writes the pids to
+# DATA_DIR/azurite.pid and DATA_DIR/azurite-blob.pid.
 start_azurite() {
-  local data="$1" port="$2"
+  local data="$1" port="$2" blob_port="${3:?start_azurite DATA_DIR QUEUE_PORT BLOB_PORT}"
   ensure_node_modules
   mkdir -p "$data"
-  log "Starting Azurite (queues) on 127.0.0.1:$port"
+  log "Starting Azurite (queues on 127.0.0.1:$port, blobs on 127.0.0.1:$blob_port)"
   "$REPO_ROOT/node_modules/.bin/azurite-queue" --queueHost 127.0.0.1 --queuePort "$port" --location "$data" \
     --skipApiVersionCheck --disableTelemetry --silent >"$data/azurite.log" 2>&1 &
   echo $! >"$data/azurite.pid"
-  for _ in $(seq 1 600); do # up to 60 s: on a busy machine node takes a while to load Azurite
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    kill -0 "$(cat "$data/azurite.pid")" 2>/dev/null || break # it exited (the port taken, say)
-    sleep 0.1
+  "$REPO_ROOT/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$blob_port" --location "$data" \
+    --skipApiVersionCheck --disableTelemetry --silent >"$data/azurite-blob.log" 2>&1 &
+  echo $! >"$data/azurite-blob.pid"
+  local service pid
+  for service in "$port:$data/azurite.pid" "$blob_port:$data/azurite-blob.pid"; do
+    pid="$(cat "${service#*:}")"
+    for _ in $(seq 1 600); do # up to 60 s: on a busy machine node takes a while to load Azurite
+      if (exec 3<>"/dev/tcp/127.0.0.1/${service%%:*}") 2>/dev/null; then continue 2; fi
+      kill -0 "$pid" 2>/dev/null || break # it exited (the port taken, say)
+      sleep 0.1
+    done
+    echo "Azurite did not start on port ${service%%:*}; see $data/azurite.log and $data/azurite-blob.log" >&2
+    stop_azurite "$data"
+    return 1
   done
-  echo "Azurite did not start; see $data/azurite.log" >&2
-  return 1
 }
 
 stop_azurite() {
-  local data="$1"
-  if [[ -f "$data/azurite.pid" ]]; then
-    kill "$(cat "$data/azurite.pid")" 2>/dev/null || true
-    rm -f "$data/azurite.pid"
-  fi
+  local data="$1" pid
+  for pid in "$data/azurite.pid" "$data/azurite-blob.pid"; do
+    if [[ -f "$pid" ]]; then
+      kill "$(cat "$pid")" 2>/dev/null || true
+      rm -f "$pid"
+    fi
+  done
 }
 
+# azurite_connection_string QUEUE_PORT BLOB_PORT
 azurite_connection_string() {
-  echo "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$AZURITE_ACCOUNT_KEY;QueueEndpoint=http://127.0.0.1:$1/devstoreaccount1;"
+  echo "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$AZURITE_ACCOUNT_KEY;QueueEndpoint=http://127.0.0.1:$1/devstoreaccount1;BlobEndpoint=http://127.0.0.1:$2/devstoreaccount1;"
 }

@@ -28,17 +28,19 @@ public sealed class Tenant
     public BillingPeriod CurrentPeriod(DateTimeOffset now) =>
         BillingPeriod.Current(BillingPeriodStart, BillingPeriodEnd, now);
 
+    /// <summary>True when the tenant is linked to another Stripe customer than the one named: checkout creates one customer per tenant.</summary>
+    public bool IsLinkedToAnotherCustomer(string? customerId) =>
+        customerId is not null && StripeCustomerId is not null && customerId != StripeCustomerId;
+
     /// <summary>
-    /// Links the Stripe customer: once, since checkout creates one customer per tenant. Returns false when
-    /// the event names a different customer than the one linked.
+    /// Links the Stripe customer, once. Only for an event that passed every check: an event that changes
+    /// nothing else (another mode, a price that is not ours, another tenant's subscription) links nothing either.
     /// </summary>
-    public bool LinkCustomer(string? customerId, DateTimeOffset now)
+    public void LinkCustomer(string? customerId, DateTimeOffset now)
     {
-        if (customerId is null || customerId == StripeCustomerId) return true;
-        if (StripeCustomerId is not null) return false;
+        if (customerId is null || StripeCustomerId is not null) return;
         StripeCustomerId = customerId;
         UpdatedAt = now;
-        return true;
     }
 
     /// <summary>

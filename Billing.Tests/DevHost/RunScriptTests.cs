@@ -21,16 +21,16 @@ public sealed class RunScriptTests
         var state = Path.Combine(Path.GetTempPath(), $"billing-run-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(state);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(state, (UnixFileMode)0b111_101_101);
-        var (pg, azurite) = (Ports.Free(), Ports.Free());
+        var (pg, azurite, blobs) = (Ports.Free(), Ports.Free(), Ports.Free());
         // Output to files, not pipes: PostgreSQL and Azurite outlive the shell that starts them and would hold a pipe open.
         using var first = Bash($"exec >'{state}/first.log' 2>&1; source '{Script("services.sh")}' && claim_local_run '{state}' " +
-                               $"&& start_postgres '{state}/pgdata' {pg} && start_azurite '{state}/azurite' {azurite} && touch '{state}/ready' && exec sleep 600");
+                               $"&& start_postgres '{state}/pgdata' {pg} && start_azurite '{state}/azurite' {azurite} {blobs} && touch '{state}/ready' && exec sleep 600");
         try
         {
             Assert.True(await Eventually.TrueAsync(() => Task.FromResult(File.Exists(Path.Combine(state, "ready")) || first.HasExited), Deadline)
                         && !first.HasExited, "the first run did not start: " + File.ReadAllText(Path.Combine(state, "first.log")));
 
-            using var second = Bash($"BILLING_LOCAL_STATE='{state}' BILLING_PG_PORT={pg} BILLING_AZURITE_PORT={azurite} BILLING_WEB_PORT={Ports.Free()} " +
+            using var second = Bash($"BILLING_LOCAL_STATE='{state}' BILLING_PG_PORT={pg} BILLING_AZURITE_PORT={azurite} BILLING_AZURITE_BLOB_PORT={blobs} BILLING_WEB_PORT={Ports.Free()} " +
                                     $"ASPNETCORE_URLS=http://127.0.0.1:{Ports.Free()} exec '{Script("run.sh")}' >'{state}/second.out' 2>'{state}/second.err'");
             using (var deadline = new CancellationTokenSource(Deadline))
             {
@@ -50,6 +50,8 @@ public sealed class RunScriptTests
                 await connection.OpenAsync(); // the first run's PostgreSQL still answers
             using (var client = new TcpClient())
                 await client.ConnectAsync("127.0.0.1", azurite).WaitAsync(TimeSpan.FromSeconds(5)); // and its Azurite
+            using (var client = new TcpClient())
+                await client.ConnectAsync("127.0.0.1", blobs).WaitAsync(TimeSpan.FromSeconds(5)); // queues and blobs
         }
         finally
         {

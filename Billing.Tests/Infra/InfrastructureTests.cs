@@ -128,6 +128,19 @@ public sealed partial class InfrastructureTests
     }
 
     [Fact]
+    public void Claim_check_container_is_the_codes_with_a_blob_role_for_the_app_and_a_sweep_for_leftovers()
+    {
+        var main = File.ReadAllText(RepoPaths.Of("infra", "main.bicep"));
+        var storage = File.ReadAllText(RepoPaths.Of("infra", "modules", "storage.bicep"));
+        var roles = File.ReadAllText(RepoPaths.Of("infra", "modules", "roles.bicep"));
+        Assert.Contains($"var payloadContainerName = '{StripeEventPayloads.Container}'", main);
+        Assert.Contains("name: payloadContainerName", storage);
+        Assert.Contains("prefixMatch: ['${stripeEventPayloads.name}/']", storage);
+        Assert.Contains("scope: payloads", roles);
+        Assert.Contains("roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)", roles);
+    }
+
+    [Fact]
     public void The_frontend_static_web_app_is_the_apps_frontend_origin_and_cors_origin()
     {
         var main = File.ReadAllText(RepoPaths.Of("infra", "main.bicep"));

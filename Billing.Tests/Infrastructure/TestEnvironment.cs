@@ -47,7 +47,7 @@ public sealed class TestEnvironment
         new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database }.ConnectionString;
 
     /// <summary>
-    /// Queue storage of its own: an Azurite account nobody else uses, so a DevHost polling it never takes
+    /// Queue and blob storage of its own: an Azurite account nobody else uses, so a DevHost polling it never takes
     /// another host's messages. scripts/test.sh starts Azurite with these accounts.
     /// </summary>
     public string CreateStorageAccount()
@@ -55,8 +55,9 @@ public sealed class TestEnvironment
         if (!_storageAccounts.TryDequeue(out var account))
             throw new InvalidOperationException("No Azurite account left; add more in scripts/test.sh.");
         var port = Environment.GetEnvironmentVariable("BILLING_TEST_AZURITE_PORT");
+        var blobPort = Environment.GetEnvironmentVariable("BILLING_TEST_AZURITE_BLOB_PORT");
         var key = Environment.GetEnvironmentVariable("BILLING_TEST_AZURITE_KEY");
-        return $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={key};QueueEndpoint=http://127.0.0.1:{port}/{account};";
+        return $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={key};QueueEndpoint=http://127.0.0.1:{port}/{account};BlobEndpoint=http://127.0.0.1:{blobPort}/{account};";
     }
 
     /// <summary>A fresh database with the current schema, for tests that need tables to themselves.</summary>

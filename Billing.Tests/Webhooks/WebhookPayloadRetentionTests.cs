@@ -84,7 +84,7 @@ public sealed class WebhookPayloadRetentionTests : IAsyncLifetime
         await _services.GetRequiredService<WebhookPayloadRetention>().RunAsync(default);
 
         await using (var scope = _services.CreateAsyncScope())
-            await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(StripeEventQueue.Encode(Event("evt_redelivered_1")), default);
+            await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(StripeEventQueue.Encode(Event("evt_redelivered_1"))!, default);
 
         Assert.Equal(1L, await Db.ScalarAsync<long>(_database, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = 'evt_redelivered_1'"));
         Assert.Equal(1L, await Db.ScalarAsync<long>(_database, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = 'evt_redelivered_1' AND payload IS NULL"));
