@@ -83,8 +83,26 @@ public sealed class UsageService(
             return await _lanes.SubmitAsync((tenantId, resource), quantity, DecideBatchAsync, ct);
 
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
-        var request = new Consumption(tenant, resource, quantity, tenant.CurrentPeriod(clock.GetUtcNow()));
-        return await ConsumeIdempotentlyAsync(request, idempotencyKey, ct);
+        return await ConsumeIdempotentlyAsync(tenant, resource, quantity, idempotencyKey, ct);
+    }
+
+    /// <summary>
+    /// Reads the tenant's plan and period again in <paramref name="tx"/> and holds them (<c>FOR SHARE</c>) until it
+    /// ends: a plan change committed after an earlier read must not let a consume be decided against the old limit,
+    /// and one that comes later waits until the consume is decided. Both locked paths (a batch near its limit and a
+    /// keyed consume) decide against what this returns.
+    /// </summary>
+    private static async Task LockPlanAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Tenant tenant, CancellationToken ct)
+    {
+        await using var plan = new NpgsqlCommand(
+            "SELECT plan_tier, billing_period_start, billing_period_end FROM tenants WHERE id = $1 FOR SHARE", connection, tx);
+        plan.Parameters.Add(new() { Value = tenant.Id });
+        await using var reader = await plan.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+            throw new InvalidOperationException($"Tenant {tenant.Id} vanished before its consume was decided.");
+        tenant.PlanTier = ParseTier(reader.GetString(0));
+        tenant.BillingPeriodStart = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
+        tenant.BillingPeriodEnd = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2);
     }
 
     /// <summary>
@@ -191,19 +209,7 @@ public sealed class UsageService(
 
         await using var connection = await db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        // The plan and period as they are now, held until commit: a plan change committed after an earlier read
-        // must not let a whole batch be decided against the old limit.
-        await using (var plan = new NpgsqlCommand(
-            "SELECT plan_tier, billing_period_start, billing_period_end FROM tenants WHERE id = $1 FOR SHARE", connection, tx))
-        {
-            plan.Parameters.Add(new() { Value = tenant.Id });
-            await using var reader = await plan.ExecuteReaderAsync();
-            if (!await reader.ReadAsync())
-                throw new InvalidOperationException($"Tenant {tenant.Id} vanished before its consume was decided.");
-            tenant.PlanTier = ParseTier(reader.GetString(0));
-            tenant.BillingPeriodStart = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
-            tenant.BillingPeriodEnd = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2);
-        }
+        await LockPlanAsync(connection, tx, tenant, default);
         var target = new Consumption(tenant, resource, 0, tenant.CurrentPeriod(now));
         var limit = Enforced ? target.Limit : PlanLimits.Unlimited;
         long before;
@@ -265,10 +271,12 @@ public sealed class UsageService(
     /// back, so the key can be used again once the tenant has room. The claim keeps the period and the
     /// limit, so a replay answers exactly the first answer and a release knows where to give it back.
     /// </summary>
-    private async Task<ConsumeResult> ConsumeIdempotentlyAsync(Consumption request, string key, CancellationToken ct)
+    private async Task<ConsumeResult> ConsumeIdempotentlyAsync(Tenant tenant, Resource resource, int quantity, string key, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await LockPlanAsync(connection, tx, tenant, ct);
+        var request = new Consumption(tenant, resource, quantity, tenant.CurrentPeriod(clock.GetUtcNow()));
 
         // A key the retention sweep deletes between a failed claim and the replay's read is claimed anew (once).
         for (var attempt = 0; !await ClaimAsync(connection, tx, request, key, ct); attempt++)
