@@ -50,15 +50,24 @@ internal sealed record HostJson(string RoutePrefix, QueueSettings Queues)
             BatchSize: queues?["batchSize"]?.GetValue<int>() ?? 16,
             MaxDequeueCount: queues?["maxDequeueCount"]?.GetValue<int>() ?? 5,
             VisibilityTimeout: TimeSpan.Parse(queues?["visibilityTimeout"]?.GetValue<string>() ?? "00:00:00", System.Globalization.CultureInfo.InvariantCulture),
-            MaxPollingInterval: TimeSpan.Parse(queues?["maxPollingInterval"]?.GetValue<string>() ?? "00:01:00", System.Globalization.CultureInfo.InvariantCulture)));
+            MaxPollingInterval: TimeSpan.Parse(queues?["maxPollingInterval"]?.GetValue<string>() ?? "00:01:00", System.Globalization.CultureInfo.InvariantCulture))
+        {
+            NewBatchThreshold = queues?["newBatchThreshold"]?.GetValue<int>(),
+        });
     }
 }
 
 /// <summary>
-/// host.json's <c>queues</c> section, plus how long a message being worked on stays invisible. DevHost takes a
-/// batch, runs it to the end, then polls again; it does not implement <c>newBatchThreshold</c>'s overlap.
+/// host.json's <c>queues</c> section, plus how long a message being worked on stays invisible. As the Functions
+/// host does, DevHost fetches the next batch once the messages in flight drop to <see cref="Threshold"/>, so at most
+/// <c>batchSize + newBatchThreshold</c> run at once.
 /// </summary>
 public sealed record QueueSettings(int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval)
 {
     public TimeSpan LeaseTime { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>host.json's <c>newBatchThreshold</c>; unset, the host's default of half a batch.</summary>
+    public int? NewBatchThreshold { get; init; }
+
+    public int Threshold => NewBatchThreshold ?? BatchSize / 2;
 }

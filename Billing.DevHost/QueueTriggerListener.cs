@@ -9,7 +9,8 @@ namespace Billing.DevHost;
 
 /// <summary>
 /// Hosts one <c>[QueueTrigger]</c> function the way the Functions host does, with host.json's settings:
-/// polls with backoff up to <c>maxPollingInterval</c>, takes up to <c>batchSize</c> messages at a time,
+/// polls with backoff up to <c>maxPollingInterval</c>, takes up to <c>batchSize</c> messages at a time and the
+/// next batch once those in flight drop to <c>newBatchThreshold</c>,
 /// deletes a message once the function succeeds, makes a failed one visible again after
 /// <c>visibilityTimeout</c>, and moves it to <c>&lt;queue&gt;-poison</c> after <c>maxDequeueCount</c> tries.
 /// A message being worked on stays invisible for <see cref="QueueSettings.LeaseTime"/>: if DevHost dies
@@ -30,11 +31,18 @@ internal sealed class QueueTriggerListener(
         var poison = storage.GetQueueClient(trigger.QueueName + "-poison");
         var idle = MinPollingInterval;
         var queuesExist = false;
+        var inFlight = new List<Task>();
 
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                inFlight.RemoveAll(t => t.IsCompleted);
+                if (inFlight.Count > settings.Threshold)
+                {
+                    await Task.WhenAny(inFlight);
+                    continue;
+                }
                 if (!queuesExist)
                 {
                     await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
@@ -44,15 +52,16 @@ internal sealed class QueueTriggerListener(
                 QueueMessage[] messages = await queue.ReceiveMessagesAsync(settings.BatchSize, settings.LeaseTime, stoppingToken);
                 if (messages.Length == 0)
                 {
-                    await Task.Delay(idle, stoppingToken);
+                    await Task.WhenAny(inFlight.Append(Task.Delay(idle, stoppingToken)));
                     idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, settings.MaxPollingInterval.Ticks));
                     continue;
                 }
                 idle = MinPollingInterval;
-                await Task.WhenAll(messages.Select(m => ProcessAsync(queue, poison, m, stoppingToken)));
+                inFlight.AddRange(messages.Select(m => ProcessLoggedAsync(queue, poison, m, stoppingToken)));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                await Task.WhenAll(inFlight);
                 return;
             }
             catch (Exception e)
@@ -61,6 +70,23 @@ internal sealed class QueueTriggerListener(
                 logger.LogWarning(e, "Polling {Queue} for {Function} failed; trying again in {Delay}", trigger.QueueName, function.Name, settings.MaxPollingInterval);
                 await Task.Delay(settings.MaxPollingInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
+        }
+    }
+
+    /// <summary>A message runs on its own, so a failure to settle it (delete, retry, poison) is logged here; it reappears when its lease ends.</summary>
+    private async Task ProcessLoggedAsync(QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken ct)
+    {
+        try
+        {
+            await ProcessAsync(queue, poison, message, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Settling message {MessageId} of {Queue} failed; it reappears when its lease ends", message.MessageId, queue.Name);
+        }
+        catch (Exception) when (ct.IsCancellationRequested)
+        {
+            // Shutting down: the message reappears when its lease ends.
         }
     }
 

@@ -78,12 +78,14 @@ param postgresSkuTier string = 'Burstable'
 
 // Connection budget (README "Operations"): every instance may hold databaseMaxPoolSize connections, so
 // databaseMaxPoolSize × maximumInstanceCount ≤ postgresMaxConnections − 15 (Azure's own) − postgresOperatorConnections.
+// The pool holds host.json's queue messages in flight (batchSize 16 + newBatchThreshold 8, one transaction each)
+// and 4 for HTTP (bench/RESULTS.md, renewal storm).
 @description('Upper bound of Flex Consumption instances.')
-param maximumInstanceCount int = 40
+param maximumInstanceCount int = 14
 
 @description('Maximum Pool Size in the app\'s connection string: the connections one instance may hold.')
 @minValue(1)
-param databaseMaxPoolSize int = 5
+param databaseMaxPoolSize int = 28
 
 @description('PostgreSQL max_connections (static: takes effect at the next server restart). 429 is the default of Standard_B2s.')
 @minValue(25)

@@ -7,13 +7,15 @@ namespace Billing.Core.Usage;
 public sealed record RolloverResult(int TenantsRolled, int UsageRowsCreated, int KeysDeleted = 0);
 
 /// <summary>
-/// Advances every ended billing period and opens the new period's usage row, in one set-based statement
-/// (DESIGN.md section 10). The arithmetic is <see cref="BillingPeriod.Current"/>'s, in UTC: whole months
-/// from the stored start (or end, when its day of the month is the later one), with the month count from
-/// <c>age()</c> corrected by one either way at month ends. A month slice of a yearly subscription also stops
-/// where the Stripe period of the tenant's subscription ends (<see cref="BillingPeriod.MonthSlice"/>).
-/// Running it twice, or twice at once, changes nothing more: the UPDATE re-checks <c>billing_period_end</c>
-/// under the row lock, and the usage rows are inserted with ON CONFLICT DO NOTHING.
+/// Advances every ended billing period and opens the new period's usage row, in batches of
+/// <see cref="PeriodBatch"/> tenants in id order, each batch one statement and its own short transaction, so a
+/// consume waits for at most one batch (it locks the tenant's plan row, which the batch holds). The arithmetic is
+/// <see cref="BillingPeriod.Current"/>'s, in UTC: whole months from the stored start, with the month count from
+/// <c>age()</c> corrected by one either way at month ends (the one place in SQL that advances a period); a period
+/// whose end falls on a later day of the month than its start is anchored at its end, and a month slice of a yearly
+/// subscription stops where the Stripe period of the tenant's subscription ends (<see cref="BillingPeriod.MonthSlice"/>).
+/// Running it twice, or twice at once, changes nothing more: a batch locks its tenants and re-checks
+/// <c>billing_period_end</c> under the lock, and the usage rows are inserted with ON CONFLICT DO NOTHING.
 /// The same run then deletes <c>Idempotency-Key</c>s older than <c>USAGE_IDEMPOTENCY_RETENTION_DAYS</c>.
 /// </summary>
 public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOptions<BillingOptions> options, ILogger<UsageRollover> logger)
@@ -36,38 +38,50 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
          WHERE k.tenant_id = old.tenant_id AND k.idempotency_key = old.idempotency_key
         """;
 
-    private const string Sql = """
+    /// <summary>Tenants whose periods one statement advances: each batch is its own short transaction.</summary>
+    public const int PeriodBatch = 1_000;
+
+    // @now, @after (the last id of the batch before), @batch. The next ended periods in id order, locked (a consume
+    // holding one is waited for: it is short), advanced and opened. Returns how many were due, rolled and opened,
+    // and the last id, where the next batch starts.
+    private const string RollBatchSql = """
         WITH due AS (
+            SELECT t.id, sub.period_end AT TIME ZONE 'UTC' AS stripe_end,
+                   CASE WHEN date_part('day', t.billing_period_end AT TIME ZONE 'UTC') > date_part('day', t.billing_period_start AT TIME ZONE 'UTC')
+                        THEN t.billing_period_end ELSE t.billing_period_start END AT TIME ZONE 'UTC' AS s
+              FROM tenants t LEFT JOIN subscriptions sub ON sub.id = t.stripe_subscription_id
+             WHERE t.id > @after AND t.billing_period_end <= @now AND t.billing_period_start < t.billing_period_end
+             ORDER BY t.id
+             LIMIT @batch
+               FOR UPDATE OF t
+        ), aged AS (
             SELECT id, s, stripe_end,
-                   (date_part('year', age($1 AT TIME ZONE 'UTC', s)) * 12 + date_part('month', age($1 AT TIME ZONE 'UTC', s)))::int AS k
-              FROM (SELECT t.id, sub.period_end AT TIME ZONE 'UTC' AS stripe_end,
-                           CASE WHEN date_part('day', t.billing_period_end AT TIME ZONE 'UTC') > date_part('day', t.billing_period_start AT TIME ZONE 'UTC')
-                                THEN t.billing_period_end ELSE t.billing_period_start END AT TIME ZONE 'UTC' AS s
-                      FROM tenants t LEFT JOIN subscriptions sub ON sub.id = t.stripe_subscription_id
-                     WHERE t.billing_period_end <= $1 AND t.billing_period_start < t.billing_period_end) anchored
+                   (date_part('year', age(@now AT TIME ZONE 'UTC', s)) * 12 + date_part('month', age(@now AT TIME ZONE 'UTC', s)))::int AS k
+              FROM due
         ), months AS (
             SELECT id, s, stripe_end,
-                   CASE WHEN s + (k + 1) * interval '1 month' <= $1 AT TIME ZONE 'UTC' THEN k + 1
-                        WHEN s + k * interval '1 month' > $1 AT TIME ZONE 'UTC' THEN k - 1
+                   CASE WHEN s + (k + 1) * interval '1 month' <= @now AT TIME ZONE 'UTC' THEN k + 1
+                        WHEN s + k * interval '1 month' > @now AT TIME ZONE 'UTC' THEN k - 1
                         ELSE k END AS k
-              FROM due
+              FROM aged
         ), rolled AS (
             UPDATE tenants t
                SET billing_period_start = (m.s + m.k * interval '1 month') AT TIME ZONE 'UTC',
                    billing_period_end = LEAST(m.s + (m.k + 1) * interval '1 month',
                                               CASE WHEN m.stripe_end > m.s + m.k * interval '1 month' THEN m.stripe_end END) AT TIME ZONE 'UTC',
-                   updated_at = $1
+                   updated_at = @now
               FROM months m
-             WHERE t.id = m.id AND t.billing_period_end <= $1
+             WHERE t.id = m.id
             RETURNING t.id, t.billing_period_start, t.billing_period_end
         ), opened AS (
             INSERT INTO usage_records (id, tenant_id, period_start, period_end,
                                        shipments_count, escrows_count, api_calls_count, created_at, updated_at)
-            SELECT gen_random_uuid(), id, billing_period_start, billing_period_end, 0, 0, 0, $1, $1 FROM rolled
+            SELECT gen_random_uuid(), id, billing_period_start, billing_period_end, 0, 0, 0, @now, @now FROM rolled
             ON CONFLICT (tenant_id, period_start) DO NOTHING
             RETURNING 1
         )
-        SELECT (SELECT count(*) FROM rolled)::int, (SELECT count(*) FROM opened)::int
+        SELECT (SELECT count(*) FROM due)::int, (SELECT count(*) FROM rolled)::int, (SELECT count(*) FROM opened)::int,
+               (SELECT id FROM due ORDER BY id DESC LIMIT 1)
         """;
 
     public async Task<RolloverResult> RunAsync(CancellationToken ct)
@@ -100,14 +114,25 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
     private async Task<RolloverResult> RollPeriodsAsync(CancellationToken ct)
     {
         var started = clock.GetTimestamp();
-        await using var command = db.CreateCommand(Sql);
-        command.CommandTimeout = 300;
-        command.Parameters.Add(new NpgsqlParameter { Value = clock.GetUtcNow() });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var result = new RolloverResult(reader.GetInt32(0), reader.GetInt32(1));
-        logger.LogInformation("Rolled {Tenants} ended periods over and opened {Rows} usage rows in {Elapsed} ms",
-            result.TenantsRolled, result.UsageRowsCreated, (int)clock.GetElapsedTime(started).TotalMilliseconds);
-        return result;
+        var now = clock.GetUtcNow();
+        var after = Guid.Empty;
+        int due, rolled = 0, opened = 0, batches = 0;
+        do
+        {
+            await using var command = db.CreateCommand(RollBatchSql);
+            command.Parameters.Add(new NpgsqlParameter("now", now));
+            command.Parameters.Add(new NpgsqlParameter("after", after));
+            command.Parameters.Add(new NpgsqlParameter("batch", PeriodBatch));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            due = reader.GetInt32(0);
+            rolled += reader.GetInt32(1);
+            opened += reader.GetInt32(2);
+            if (!reader.IsDBNull(3)) after = reader.GetGuid(3);
+            batches++;
+        } while (due == PeriodBatch);
+        logger.LogInformation("Rolled {Tenants} ended periods over and opened {Rows} usage rows in {Batches} batches in {Elapsed} ms",
+            rolled, opened, batches, (int)clock.GetElapsedTime(started).TotalMilliseconds);
+        return new RolloverResult(rolled, opened);
     }
 }

@@ -47,6 +47,22 @@ public sealed partial class ConnectionBudgetTests
             Evaluate((string)Template["variables"]!["connectionHeadroom"]!, name => Parameter(environment, name)));
     }
 
+    /// <summary>Connections an instance keeps for HTTP besides the queue trigger: coalesced consumes need one statement's worth.</summary>
+    private const int HttpConnections = 4;
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Pool_holds_every_queue_message_in_flight_and_leaves_room_for_http(string environmentName)
+    {
+        // Each event being applied holds a connection for its transaction; the host runs batchSize + newBatchThreshold at once.
+        var queues = JsonNode.Parse(File.ReadAllText(RepoPaths.Of("host.json")))!["extensions"]!["queues"]!;
+        var inFlight = (int)queues["batchSize"]! + (int)queues["newBatchThreshold"]!;
+        var pool = Parameter(Load($"{environmentName}.parameters.json"), "databaseMaxPoolSize");
+
+        Assert.True(pool >= inFlight + HttpConnections,
+            $"{environmentName}: a pool of {pool} cannot hold {inFlight} queue messages in flight and {HttpConnections} for HTTP");
+    }
+
     [Fact]
     public void Template_applies_the_budget_parameters_and_refuses_a_budget_that_does_not_fit()
     {

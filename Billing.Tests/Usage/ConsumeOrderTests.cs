@@ -110,6 +110,49 @@ public sealed class ConsumeOrderTests : UsageServiceTests
     }
 
     [Fact]
+    public async Task Consumes_of_64_clients_over_8_tenants_near_their_limits_answer_as_some_sequential_order_per_tenant()
+    {
+        // Free plan: 1000 api_calls and 50 shipments. Each tenant starts near both limits; its demand is well over.
+        var tenants = Enumerable.Range(0, 8).Select(_ => Guid.NewGuid()).ToArray();
+        foreach (var tenant in tenants)
+        {
+            await Usage.ConsumeAsync(tenant, "api_calls", 900, null, default);
+            await Usage.ConsumeAsync(tenant, "shipments", 40, null, default);
+        }
+        var work = Enumerable.Range(0, 960).Select(i => (Tenant: tenants[i % 8], Resource: i % 3 == 0 ? "shipments" : "api_calls", Quantity: 1 + new Random(i).Next(0, 5))).ToArray();
+        var next = -1;
+        var answers = new System.Collections.Concurrent.ConcurrentBag<(Guid Tenant, string Resource, Answer Answer)>();
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(async () =>
+        {
+            for (int i; (i = Interlocked.Increment(ref next)) < work.Length;)
+            {
+                var (tenant, resource, quantity) = work[i];
+                try
+                {
+                    var result = await Usage.ConsumeAsync(tenant, resource, quantity, null, default);
+                    answers.Add((tenant, resource, new Answer(quantity, true, result.Used, null)));
+                }
+                catch (BillingException e) when (e.Kind == ErrorKind.PlanLimitExceeded)
+                {
+                    answers.Add((tenant, resource, new Answer(quantity, false, (long)e.Extensions["used"]!, null)));
+                }
+            }
+        })));
+
+        Assert.Equal(work.Length, answers.Count);
+        foreach (var tenant in tenants)
+        {
+            foreach (var (resource, column, start, limit) in new[] { ("api_calls", "api_calls_count", 900L, 1000L), ("shipments", "shipments_count", 40L, 50L) })
+            {
+                var mine = answers.Where(a => a.Tenant == tenant && a.Resource == resource).Select(a => a.Answer).ToArray();
+                var stored = await Db.ScalarAsync<long>(Env.SharedDatabase, $"SELECT {column} FROM usage_records WHERE tenant_id = $1", tenant);
+                Assert.Contains(mine, a => !a.Granted);
+                AssertSomeSequentialOrder(start, limit, mine, stored);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_refused_large_request_does_not_block_a_later_small_one()
     {
         var tenant = Guid.NewGuid();

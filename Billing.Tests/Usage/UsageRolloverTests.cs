@@ -99,6 +99,32 @@ public sealed class UsageRolloverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rollover_commits_batch_by_batch_so_a_held_tenant_stalls_only_its_own_batch()
+    {
+        var tenants = await SeedEndedTenantsAsync(UsageRollover.PeriodBatch * 2 + 500);
+        var last = await Db.ScalarAsync<Guid>(_database, "SELECT id FROM tenants ORDER BY id DESC LIMIT 1");
+        // A consume-like share lock on the tenant that comes last in id order: the batch that holds it waits for it.
+        await using var holder = new NpgsqlConnection(_database);
+        await holder.OpenAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await using (var share = new NpgsqlCommand("SELECT 1 FROM tenants WHERE id = $1 FOR SHARE", holder, hold))
+        {
+            share.Parameters.Add(new() { Value = last });
+            await share.ExecuteNonQueryAsync();
+        }
+        var run = Task.Run(() => _services.GetRequiredService<UsageRollover>().RunAsync(default));
+        Assert.True(await Eventually.TrueAsync(() => Db.ScalarAsync<bool>(_database,
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)))", holder.ProcessID), TimeSpan.FromSeconds(60)),
+            "the rollover never reached the held tenant");
+
+        // While the last batch waits, every batch before it is committed: their tenants are rolled and free to consume.
+        Assert.Equal((long)UsageRollover.PeriodBatch * 2, await Db.ScalarAsync<long>(_database, "SELECT count(*) FROM tenants WHERE billing_period_end > $1", Now));
+        await hold.CommitAsync();
+        Assert.Equal(new RolloverResult(tenants.Count, tenants.Count), await run);
+        Assert.Equal(0L, await Db.ScalarAsync<long>(_database, "SELECT count(*) FROM tenants WHERE billing_period_end <= $1", Now));
+    }
+
+    [Fact]
     public async Task Periods_in_force_are_left_alone_and_existing_usage_is_kept()
     {
         var tenant = Guid.NewGuid();

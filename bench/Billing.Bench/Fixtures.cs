@@ -85,8 +85,9 @@ internal static class NaiveConsume
 internal static class RolloverFixture
 {
     /// <summary>Empties the rollover database and fills it with tenants whose periods ended a few days ago.</summary>
-    public static async Task SeedEndedAsync(NpgsqlDataSource source, int count, DateTimeOffset now)
+    public static async Task<Guid[]> SeedEndedAsync(NpgsqlDataSource source, int count, DateTimeOffset now)
     {
+        var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToArray();
         await using var connection = await source.OpenConnectionAsync();
         await using (var truncate = new NpgsqlCommand("TRUNCATE usage_records, usage_consumptions, tenants CASCADE", connection)) await truncate.ExecuteNonQueryAsync();
         var start = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(-1).AddDays(-3);
@@ -97,13 +98,14 @@ internal static class RolloverFixture
             {
                 var s = start.AddHours(-(i % 600));
                 await writer.StartRowAsync();
-                await writer.WriteAsync(Guid.NewGuid()); await writer.WriteAsync("free"); await writer.WriteAsync("active"); await writer.WriteAsync(false);
+                await writer.WriteAsync(ids[i]); await writer.WriteAsync("free"); await writer.WriteAsync("active"); await writer.WriteAsync(false);
                 await writer.WriteAsync(s); await writer.WriteAsync(s.AddMonths(1)); await writer.WriteAsync(now); await writer.WriteAsync(now);
             }
             await writer.CompleteAsync();
         }
         await using var analyze = new NpgsqlCommand("VACUUM ANALYZE tenants", connection);
         await analyze.ExecuteNonQueryAsync();
+        return ids;
     }
 
     /// <summary>The least a rollover can do: advance each ended period one month and open its usage row, as two plain statements.</summary>

@@ -8,8 +8,9 @@ internal sealed record Run(int Operations, TimeSpan Elapsed, double[] LatenciesM
     public double Throughput => Operations / Elapsed.TotalSeconds;
     public double P50 => Percentile(0.50);
     public double P99 => Percentile(0.99);
+    public double Max => LatenciesMs.Length == 0 ? double.NaN : LatenciesMs.Max();
 
-    private double Percentile(double p)
+    public double Percentile(double p)
     {
         if (LatenciesMs.Length == 0) return double.NaN;
         var sorted = LatenciesMs.Order().ToArray();
@@ -37,6 +38,27 @@ internal static class Measure
             }
         })));
         return new Run(total, clock.Elapsed, latencies, failures);
+    }
+
+    /// <summary>Closed loop until <paramref name="stop"/> fires (or <paramref name="limit"/> operations): <paramref name="clients"/> workers back to back.</summary>
+    public static async Task<Run> ClosedLoopUntilAsync(int clients, CancellationToken stop, Func<int, Task<bool>> operation, int limit = 1_000_000)
+    {
+        var latencies = new List<double>[clients];
+        var failures = 0;
+        var done = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        {
+            var mine = latencies[client] = [];
+            while (!stop.IsCancellationRequested && Interlocked.Increment(ref done) <= limit)
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (!await operation(client)) Interlocked.Increment(ref failures);
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        })));
+        var all = latencies.SelectMany(l => l).ToArray();
+        return new Run(all.Length, clock.Elapsed, all, failures);
     }
 
     /// <summary>

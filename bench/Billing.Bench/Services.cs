@@ -56,6 +56,12 @@ internal static class Services
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         if (Environment.GetEnvironmentVariable("BENCH_DEVHOST_GC") is { Length: > 0 } gc) start.Environment["DOTNET_gcServer"] = gc;
+        // Where the time goes: BENCH_PERF=1 lets `perf` name DevHost's JIT-compiled frames (see Profile below).
+        if (Environment.GetEnvironmentVariable("BENCH_PERF") == "1")
+        {
+            start.Environment["DOTNET_PerfMapEnabled"] = "1";
+            start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+        }
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { if (e.Data?.Contains("fail:") == true) Console.Error.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine(e.Data); };
@@ -78,6 +84,22 @@ internal static class Services
             await Task.Delay(100);
         }
         throw new TimeoutException("DevHost did not answer in 30 s.");
+    }
+
+    /// <summary>
+    /// With BENCH_PERF=1, samples <paramref name="process"/> with <c>perf record -g</c> for <paramref name="seconds"/> into
+    /// bench/results/perf-&lt;name&gt;-&lt;time&gt;.data (read it with <c>perf report -i … --no-children</c>); otherwise nothing.
+    /// </summary>
+    public static Process? Profile(Process process, string name, int seconds)
+    {
+        if (Environment.GetEnvironmentVariable("BENCH_PERF") != "1") return null;
+        var output = Path.Combine(Root, "bench", "results", $"perf-{name}-{DateTime.UtcNow:HHmmss}.data");
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        Console.Error.WriteLine($"Profiling DevHost {process.Id} for {seconds} s into {output}");
+        // BENCH_PERF_DELAY=s: start sampling that many seconds in, past the JIT's tiering of a fresh process.
+        var delay = int.TryParse(Environment.GetEnvironmentVariable("BENCH_PERF_DELAY"), out var d) ? d : 0;
+        return Process.Start(new ProcessStartInfo("perf", ["record", "-F", "499", "-g", "-D", (delay * 1000).ToString(), "-p", process.Id.ToString(), "-o", output, "--", "sleep", (seconds + delay).ToString()])
+            { RedirectStandardError = true, RedirectStandardOutput = true });
     }
 
     /// <summary>CPU time (user + system) a process has used so far, from /proc (clock ticks of 10 ms).</summary>

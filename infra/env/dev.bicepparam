@@ -12,10 +12,10 @@ param jwtAudience = 'loginexus-billing'
 param deployerObjectId = readEnvironmentVariable('DEPLOYER_OBJECT_ID', '')
 param deployerPrincipalName = readEnvironmentVariable('DEPLOYER_NAME', '')
 param deployerPrincipalType = 'User'
-param postgresSkuName = 'Standard_B2s' // B1ms allows 50 connections (35 for users): too few for 40 instances
+param postgresSkuName = 'Standard_B2s' // B1ms allows 50 connections (35 for users): too few for 14 instances
 param postgresSkuTier = 'Burstable'
 param postgresMaxConnections = 429
-param databaseMaxPoolSize = 5
+param databaseMaxPoolSize = 28 // 28 × 14 instances = 392 ≤ 429 − 15 − 10
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL', 'billing-dev-alerts@loginexus.example')
 // No default: without STRIPE_SECRET_KEY in the shell the deployment stops here (demo mode is never deployed).
 param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY')

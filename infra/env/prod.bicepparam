@@ -15,9 +15,9 @@ param deployerPrincipalName = readEnvironmentVariable('DEPLOYER_NAME', '')
 param deployerPrincipalType = 'Group'
 param postgresSkuName = 'Standard_D2ds_v5'
 param postgresSkuTier = 'GeneralPurpose'
-param maximumInstanceCount = 100
+param maximumInstanceCount = 29
 param postgresMaxConnections = 859 // the default of Standard_D2ds_v5
-param databaseMaxPoolSize = 8 // 8 × 100 = 800 ≤ 859 − 15 − 10
+param databaseMaxPoolSize = 28 // 28 × 29 = 812 ≤ 859 − 15 − 10
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL', 'billing-alerts@loginexus.example')
 // No default: without STRIPE_SECRET_KEY in the shell the deployment stops here (demo mode is never deployed).
 param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY')
