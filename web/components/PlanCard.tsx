@@ -4,6 +4,7 @@ import type { Plan } from "@/lib/api/client";
 import { format } from "@/lib/i18n/messages";
 import { formatMoney, formatNumber } from "@/lib/i18n/formatting";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { tierFeatures, tierName } from "@/lib/i18n/tiers";
 
 const resources = ["shipments", "escrows", "api_calls"] as const;
 
@@ -18,10 +19,12 @@ export interface PlanCardProps {
 export function PlanCard({ plan, current, onUpgrade, busy = false }: PlanCardProps) {
   const { locale, messages } = useI18n();
   const headingId = `plan-${plan.tier}`;
+  const name = tierName(plan.tier, messages);
+  const features = tierFeatures(plan.tier, messages);
   return (
     <article className={current ? "card plan-card plan-card--current" : "card plan-card"} aria-labelledby={headingId}>
       <header className="plan-card__header">
-        <h2 id={headingId}>{plan.name}</h2>
+        <h2 id={headingId}>{name}</h2>
         {current && <span className="tag tag--current">{messages.plan.current}</span>}
       </header>
       <p className="plan-card__price">
@@ -37,17 +40,17 @@ export function PlanCard({ plan, current, onUpgrade, busy = false }: PlanCardPro
           </div>
         ))}
       </dl>
-      {plan.features.length > 0 && (
+      {features.length > 0 && (
         <>
           <h3 className="plan-card__subheading">{messages.plan.featuresHeading}</h3>
           <ul className="plan-card__features">
-            {plan.features.map((feature) => <li key={feature}>{feature}</li>)}
+            {features.map((feature) => <li key={feature}>{feature}</li>)}
           </ul>
         </>
       )}
       {!current && onUpgrade && (
         <button type="button" className="button button--primary" onClick={onUpgrade} disabled={busy} aria-busy={busy}>
-          {format(messages.plan.upgrade, { plan: plan.name })}
+          {format(messages.plan.upgrade, { plan: name })}
         </button>
       )}
     </article>
