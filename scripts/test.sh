@@ -19,11 +19,15 @@ trap cleanup EXIT
 
 ensure_node_modules
 log "Linting the API contract openapi/billing.yaml (@redocly/cli, rules in redocly.yaml)"
-REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint billing --format=stylish
+# On Node 20 Redocly CLI boxes a Node-version deprecation notice on stderr on every run: dropped, the rest kept.
+{ REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint billing --format=stylish 2>&1 1>&3 \
+  | sed '/^ *[╔║╚]/d' >&2; } 3>&1
 log "Checking infra/ offline (Bicep build + lint)"
 scripts/check-infra.sh
 log "Building"
-dotnet build LogiNexus.Billing.sln -c Release --nologo -v minimal
+# NuGet's NU1603 (a newer package than asked for was resolved; not an error here) repeats for every project and
+# again in the summary: each distinct line is printed once.
+dotnet build LogiNexus.Billing.sln -c Release --nologo -v minimal | awk '!/warning NU1603/ || !seen[$0]++'
 start_postgres "$STATE/pgdata" "$PG_PORT"
 # One Azurite account per DevHost the tests start, so hosts never take each other's queue messages.
 ACCOUNTS="$(printf 'billing%02d,' $(seq 1 16))devstoreaccount1"
@@ -50,7 +54,8 @@ passed="$(grep -Eo '^\s+Passed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' 
 failed="$(grep -Eo '^\s+Failed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1 || true)"
 passed="${passed:-0}"; failed="${failed:-0}"
 [[ -f "$BILLING_TEST_CONTRACT_REPORT" ]] && cat "$BILLING_TEST_CONTRACT_REPORT"
-echo "xunit: ${passed} passed, ${failed} failed"
+xunit_line="$(printf '%-11s %s passed, %s failed' "xunit:" "$passed" "$failed")"
+echo "$xunit_line"
 
 # The frontend (vitest + Playwright against a real DevHost) runs on a full run, not on a filtered one
 # (BILLING_WEB_TESTS=1 forces it). It starts its own PostgreSQL and Azurite: stop this run's first.
@@ -69,6 +74,9 @@ if [[ $# -eq 0 || "${BILLING_WEB_TESTS:-}" == 1 ]]; then
   passed=$((passed + web_passed))
   failed=$((failed + web_failed))
   [[ $status -eq 0 ]] && status=$web_status
+  # What passed, suite by suite, above the total (CI reads the last line).
+  echo "$xunit_line"
+  grep -E '^(vitest|Playwright|Lighthouse): ' "$STATE/web.log" || true
 fi
 echo "${passed} passed, ${failed} failed"
 exit "$status"

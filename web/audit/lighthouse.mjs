@@ -6,6 +6,10 @@
 // vitest-shaped summary (numPassedTests, numFailedTests) to RESULTS and, for a page under target, the full
 // Lighthouse JSON to REPORT_DIR.
 //
+// Performance varies from run to run (Lighthouse's own advice: take the median of several runs). A page whose
+// first run is under the performance target and on target otherwise is run twice more and judged by the run
+// with the median performance score of the three; the line shows all three.
+//
 // Signed-in pages: the page gets the token in sessionStorage before any of its scripts run, the way the dev
 // sign-in page leaves it (Playwright signs in through that page; an audit must start on the page it measures).
 import { launch } from "chrome-launcher";
@@ -25,8 +29,9 @@ const PAGES = [
   { name: "success", path: "billing/success/", signedIn: true },
   { name: "canceled", path: "billing/canceled/", signedIn: false },
   { name: "sign-in", path: "billing/sign-in/", signedIn: false },
-  // A 404 answers 404 by definition: Lighthouse's http-status-code audit is left out for this page alone.
-  { name: "not-found", path: "billing/no-such-page/", signedIn: false, skipAudits: ["http-status-code"] },
+  // The 404 page answers 404 and is not for search engines (Next marks it noindex), by definition: it is
+  // audited anyway, without the two SEO audits about exactly that and with its own 404 allowed in the console.
+  { name: "not-found", path: "billing/no-such-page/", signedIn: false, notFound: true },
 ];
 const LOCALES = ["en", "ko"];
 const FORM_FACTORS = ["mobile", "desktop"];
@@ -47,12 +52,13 @@ const only = process.env.LIGHTHOUSE_PAGES?.split(",").filter(Boolean); // e.g. "
 /** Upgrades the audit's tenant to Pro through the API (demo mode) and waits until the plan is applied. */
 async function upgradeToPro() {
   const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+  const plan = async () => (await (await fetch(`${apiUrl}/subscription`, { headers })).json()).plan_tier;
+  if (await plan() === "pro") return;
   const checkout = await fetch(`${apiUrl}/checkout`, { method: "POST", headers, body: JSON.stringify({ plan_tier: "pro" }) });
   if (!checkout.ok) throw new Error(`POST /checkout answered ${checkout.status}`);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const subscription = await (await fetch(`${apiUrl}/subscription`, { headers })).json();
-    if (subscription.plan_tier === "pro") return;
+    if (await plan() === "pro") return;
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   throw new Error("the audit tenant did not reach the Pro plan within 30 s");
@@ -83,9 +89,18 @@ async function audit(browser, page, locale, formFactor) {
       }, STORAGE_KEY, token);
     }
     const url = `${webUrl}/${locale}/${page.path}`;
-    const flags = { output: "json", logLevel: "error", onlyCategories: CATEGORIES, skipAudits: page.skipAudits };
-    const result = await lighthouse(url, flags, formFactor === "desktop" ? desktopConfig : undefined, tab);
+    const flags = { output: "json", logLevel: "error", onlyCategories: CATEGORIES };
+    const base = formFactor === "desktop" ? desktopConfig : { extends: "lighthouse:default" };
+    const config = page.notFound
+      ? {
+          ...base,
+          settings: { ...base.settings, skipAudits: ["http-status-code", "is-crawlable"] },
+          audits: [{ path: "errors-in-console", options: { ignoredPatterns: ["the server responded with a status of 404"] } }],
+        }
+      : base;
+    const result = await lighthouse(url, { ...flags, ignoreStatusCode: page.notFound === true }, config, tab);
     if (!result) throw new Error(`no Lighthouse result for ${url}`);
+    if (result.lhr.runtimeError) throw new Error(`${result.lhr.runtimeError.code}: ${result.lhr.runtimeError.message}`);
     return result.lhr;
   } finally {
     await tab.close();
@@ -113,13 +128,21 @@ async function main() {
           const started = Date.now();
           let line;
           try {
-            const lhr = await audit(browser, page, locale, formFactor);
-            const missed = shortfalls(lhr);
+            let lhr = await audit(browser, page, locale, formFactor);
+            let missed = shortfalls(lhr);
+            let runs = "";
+            if (missed.length === 1 && missed[0].startsWith("performance ")) {
+              const again = [lhr, await audit(browser, page, locale, formFactor), await audit(browser, page, locale, formFactor)];
+              again.sort((a, b) => (a.categories.performance.score ?? 0) - (b.categories.performance.score ?? 0));
+              runs = ` (median of ${again.map((r) => score(r.categories.performance.score)).join(", ")})`;
+              lhr = again[1];
+              missed = shortfalls(lhr);
+            }
             const seconds = ((Date.now() - started) / 1000).toFixed(0);
             const c = lhr.categories;
             line = `${pad(page.name, 12)}${pad(locale, 5)}${pad(formFactor, 9)}${pad(score(c.performance.score), 6)}`
               + `${pad(score(c.accessibility.score), 6)}${pad(score(c["best-practices"].score), 6)}${pad(score(c.seo.score), 6)}`
-              + `${pad(seconds, 6)}${missed.length === 0 ? "ok" : "UNDER TARGET"}`;
+              + `${pad(seconds, 6)}${missed.length === 0 ? "ok" : "UNDER TARGET"}${runs}`;
             if (missed.length === 0) {
               passed++;
             } else {

@@ -74,6 +74,8 @@ export default function DashboardPage() {
   return (
     <>
       <h1>{m.title}</h1>
+      {/* Static, so it paints with the HTML: the page's largest text before any API answer (LCP). */}
+      <p className="lead">{m.intro}</p>
       {subscription?.demo_mode && <p className="banner" role="note">{messages.app.demoBanner}</p>}
       {problem && <ProblemAlert problem={problem} onRetry={() => void load()} onOpenPortal={() => void openPortal()} />}
       {!subscription && !problem && <p role="status">{messages.app.loading}</p>}
