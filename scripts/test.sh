@@ -21,7 +21,7 @@ ensure_node_modules
 log "Linting the API contract openapi/billing.yaml (@redocly/cli, rules in redocly.yaml)"
 # On Node 20 Redocly CLI boxes a Node-version deprecation notice on stderr on every run: dropped, the rest kept.
 { REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint billing --format=stylish 2>&1 1>&3 \
-  | sed '/^ *[╔║╚]/d' >&2; } 3>&1
+  | sed '/^ *[╔║╚]/d' | cat -s >&2; } 3>&1
 log "Checking infra/ offline (Bicep build + lint)"
 scripts/check-infra.sh
 log "Building"
@@ -46,10 +46,18 @@ export BILLING_TEST_AZURITE_KEY="$AZURITE_ACCOUNT_KEY"
 export BILLING_TEST_CONTRACT_REPORT="$STATE/contract-report.txt"
 
 log "Testing"
+# Hosts the tests start log to the console ("12:00:00 fail: …"): the errors the tests cause on purpose (bad
+# settings, refused writes, stopped services). They stay out of this output and in TestResults/xunit.log.
+mkdir -p TestResults
+HOST_LOG_LINE='^[0-9]{2}:[0-9]{2}:[0-9]{2} (trce|dbug|info|warn|fail|crit): '
 set +e
-dotnet test LogiNexus.Billing.sln -c Release --no-build --nologo --logger "console;verbosity=detailed" "$@" | tee "$STATE/test.log"
+dotnet test LogiNexus.Billing.sln -c Release --no-build --nologo --logger "console;verbosity=detailed" "$@" \
+  | tee "$STATE/test.log" | grep --line-buffered -vE "$HOST_LOG_LINE"
 status=${PIPESTATUS[0]}
 set -e
+cp "$STATE/test.log" TestResults/xunit.log
+host_lines="$(grep -cE "$HOST_LOG_LINE" "$STATE/test.log" || true)"
+[[ "$host_lines" -gt 0 ]] && echo "($host_lines log lines of the hosts under test, errors the tests provoke, are in TestResults/xunit.log)"
 passed="$(grep -Eo '^\s+Passed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1 || true)"
 failed="$(grep -Eo '^\s+Failed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1 || true)"
 passed="${passed:-0}"; failed="${failed:-0}"
