@@ -17,6 +17,12 @@ describe("DevSignIn", () => {
       .toBe("Signed in as admin of tenant 11111111-1111-4111-8111-111111111111, until Dec 1, 2026, 12:00 PM UTC.");
   });
 
+  it("names_the_role_in_korean", () => {
+    storeAccessToken(token({ tenant_id: "11111111-1111-4111-8111-111111111111", role: "admin" }));
+    renderIn("ko", <DevSignIn />);
+    expect(screen.getByRole("status").textContent).toContain("테넌트 11111111-1111-4111-8111-111111111111에 관리자 권한으로 로그인되어 있습니다");
+  });
+
   it("says_so_when_nobody_is_signed_in", () => {
     renderIn("ko", <DevSignIn />);
     expect(screen.getByRole("status").textContent).toBe("로그인되어 있지 않습니다.");

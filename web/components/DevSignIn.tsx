@@ -15,8 +15,9 @@ function whoIsSignedIn(token: string | null, messages: Messages, locale: Locale)
   if (token === null) return m.nobody;
   const claims = tokenClaims(token);
   if (!claims) return m.whoUnknown;
+  const role = Object.hasOwn(m.roles, claims.role) ? m.roles[claims.role as keyof typeof m.roles] : claims.role;
   return format(m.who, {
-    role: claims.role,
+    role,
     tenant: claims.tenantId,
     expires: claims.expiresAt ? formatDateTime(claims.expiresAt, locale) : "—",
   });
@@ -72,7 +73,7 @@ export function DevSignIn() {
     <>
       <h1>{m.title}</h1>
       <p className="lead">{m.intro}</p>
-      <p role="status" className="signed-in-as">{signedIn ? m.signedIn : whoIsSignedIn(stored, messages, locale)}</p>
+      <p role="status" className="banner">{signedIn ? m.signedIn : whoIsSignedIn(stored, messages, locale)}</p>
       {!signedIn && (
         <form className="card form" onSubmit={submit}>
           <label htmlFor="token">{m.label}</label>
