@@ -84,7 +84,7 @@ if [[ $# -eq 0 || "${BILLING_WEB_TESTS:-}" == 1 ]]; then
   [[ $status -eq 0 ]] && status=$web_status
   # What passed, suite by suite, above the total (CI reads the last line).
   echo "$xunit_line"
-  grep -E '^(vitest|Playwright|Lighthouse): ' "$STATE/web.log" || true
+  grep -E '^(vitest|Playwright|Lighthouse): +[0-9]+ passed' "$STATE/web.log" || true
 fi
 echo "${passed} passed, ${failed} failed"
 exit "$status"

@@ -4,9 +4,8 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
 import { accessToken, clearAccessToken, looksLikeJwt, storeAccessToken, tokenClaims } from "@/lib/auth/accessToken";
 import { formatDateTime } from "@/lib/i18n/formatting";
-import { format, type Messages } from "@/lib/i18n/messages";
+import { format, type Locale, type Messages } from "@/lib/i18n/messages";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import type { Locale } from "@/lib/i18n/messages";
 import { billingPath } from "@/lib/routes";
 
 /** Who the stored token says is signed in (tenant, role, expiry), or that nobody is. */
