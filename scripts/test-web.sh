@@ -96,8 +96,9 @@ log "Building the frontend against $API_URL"
 (cd "$WEB" && NEXT_PUBLIC_BILLING_API_URL="$API_URL" NEXT_PUBLIC_DEV_SIGN_IN=true npm run --silent build >"$STATE/next-build.log" 2>&1) \
   || { cat "$STATE/next-build.log" >&2; echo "${passed} passed, $((failed + 1)) failed"; exit 1; }
 
-# web/serve.json: / redirects to /en/billing/ and a missing path is out/404.html, as in Azure (staticwebapp.config.json).
-"$WEB/node_modules/.bin/serve" -L -n -c ../serve.json -l "tcp://127.0.0.1:$WEB_PORT" "$WEB/out" >"$STATE/serve.log" 2>&1 &
+# With the headers and the / redirect the Static Web App has (serve.json, written by the build from
+# public/staticwebapp.config.json; a missing path is out/404.html); the browser tests fail on a CSP violation.
+"$WEB/node_modules/.bin/serve" -L -n -c "$WEB/serve.json" -l "tcp://127.0.0.1:$WEB_PORT" "$WEB/out" >"$STATE/serve.log" 2>&1 &
 SERVE_PID=$!
 
 ready=""
