@@ -58,14 +58,7 @@ for _ in $(seq 1 100); do
   sleep 0.3
 done
 
-# The frontend, built against this DevHost with the dev sign-in page; local.settings.json's Host.CORS and
-# FRONTEND_BASE_URL name http://localhost:3000.
-ensure_web_modules
-log "Building the frontend (web/) against $ASPNETCORE_URLS/api/v1/billing"
-(cd web && NEXT_PUBLIC_BILLING_API_URL="$ASPNETCORE_URLS/api/v1/billing" NEXT_PUBLIC_DEV_SIGN_IN=true npm run --silent build >/dev/null)
-web/node_modules/.bin/serve -L -n -c "$REPO_ROOT/web/serve.json" -l "tcp://127.0.0.1:$WEB_PORT" web/out >/dev/null 2>&1 &
-SERVE_PID=$!
-
+# What to do with the API is printed as soon as it answers; the pages follow once web/ is built (~30 s).
 cat <<INFO
 
   LogiNexus Billing (demo mode) is running at $ASPNETCORE_URLS/api/v1/billing
@@ -78,7 +71,7 @@ cat <<INFO
     curl -H "Authorization: Bearer \$TOKEN" $ASPNETCORE_URLS/api/v1/billing/usage
     curl -X POST -H "Authorization: Bearer \$TOKEN" -d '{"quantity":3}' $ASPNETCORE_URLS/api/v1/billing/usage/shipments/consume
 
-  The billing frontend: http://localhost:$WEB_PORT/en/billing/pricing/  (Korean: /ko/billing/…)
+  The pages follow at http://localhost:$WEB_PORT/ once they are built (a line below says when; Korean: /ko/billing/…).
   Sign in as that dev admin (opens the dashboard with live usage):
     http://localhost:$WEB_PORT/en/billing/sign-in/#token=$TOKEN
 
@@ -86,4 +79,14 @@ cat <<INFO
   Ctrl-C stops the frontend server, DevHost, Azurite and PostgreSQL.
 
 INFO
+
+# The frontend, built against this DevHost with the dev sign-in page; local.settings.json's Host.CORS and
+# FRONTEND_BASE_URL name http://localhost:3000. web/serve.json (written by the build from
+# public/staticwebapp.config.json): the headers and the / redirect of Azure; a missing path is the 404 page.
+ensure_web_modules
+log "Building the pages (web/) against $ASPNETCORE_URLS/api/v1/billing"
+(cd web && NEXT_PUBLIC_BILLING_API_URL="$ASPNETCORE_URLS/api/v1/billing" NEXT_PUBLIC_DEV_SIGN_IN=true npm run --silent build >/dev/null)
+web/node_modules/.bin/serve -L -n -c "$REPO_ROOT/web/serve.json" -l "tcp://127.0.0.1:$WEB_PORT" web/out >/dev/null 2>&1 &
+SERVE_PID=$!
+log "The pages are up: http://localhost:$WEB_PORT/ (sign in with the link above)"
 wait "$DEVHOST_PID"

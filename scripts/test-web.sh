@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The frontend's tests: vitest (components, API client), then Playwright on Debian's chromium against the
-# real DevHost in demo mode on a throwaway PostgreSQL and Azurite. Screenshots land in web/screenshots/.
-# Ends with its own "N passed, N failed" line and exits non-zero on any failure.
+# real DevHost in demo mode on a throwaway PostgreSQL and Azurite, then Lighthouse on every page (both languages,
+# mobile and desktop; web/audit/lighthouse.mjs). Screenshots land in web/screenshots/, the Lighthouse reports of
+# pages under target in web/lighthouse-reports/.
+# Ends with one line per suite and its own "N passed, N failed" line, and exits non-zero on any failure.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 cd "$REPO_ROOT"
@@ -24,19 +26,22 @@ trap cleanup EXIT
 
 passed=0
 failed=0
-# count_results FILE: adds a vitest or Playwright JSON report's counts; a missing report is one failure.
+summary=()
+# count_results SUITE FILE: adds a vitest, Playwright or Lighthouse JSON report's counts; a missing report is one failure.
 count_results() {
-  local counts
+  local counts p f
   if counts="$(node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     const p = r.stats ? r.stats.expected + r.stats.flaky : r.numPassedTests;
     const f = r.stats ? r.stats.unexpected + r.stats.skipped : r.numFailedTests + r.numPendingTests + r.numTodoTests;
-    console.log(p + " " + f);' "$1" 2>/dev/null)"; then
-    passed=$((passed + ${counts% *}))
-    failed=$((failed + ${counts#* }))
+    console.log(p + " " + f);' "$2" 2>/dev/null)"; then
+    p=${counts% *}; f=${counts#* }
   else
-    failed=$((failed + 1))
+    p=0; f=1
   fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  summary+=("$(printf '%-11s %s passed, %s failed' "$1:" "$p" "$f")")
 }
 
 ensure_chromium() {
@@ -59,7 +64,7 @@ log "Frontend unit tests (vitest)"
 set +e
 (cd "$WEB" && npm run --silent gen:api >/dev/null && npx vitest run --reporter=default --reporter=json --outputFile.json="$STATE/vitest.json")
 set -e
-count_results "$STATE/vitest.json"
+count_results vitest "$STATE/vitest.json"
 
 PG_PORT="$(free_port)"
 AZURITE_PORT="$(free_port)"
@@ -92,7 +97,8 @@ log "Building the frontend against $API_URL"
 (cd "$WEB" && NEXT_PUBLIC_BILLING_API_URL="$API_URL" NEXT_PUBLIC_DEV_SIGN_IN=true npm run --silent build >"$STATE/next-build.log" 2>&1) \
   || { cat "$STATE/next-build.log" >&2; echo "${passed} passed, $((failed + 1)) failed"; exit 1; }
 
-# With the headers the Static Web App sends (serve.json, written by the build); the browser tests fail on a CSP violation.
+# With the headers and the / redirect the Static Web App has (serve.json, written by the build from
+# public/staticwebapp.config.json; a missing path is out/404.html); the browser tests fail on a CSP violation.
 "$WEB/node_modules/.bin/serve" -L -n -c "$WEB/serve.json" -l "tcp://127.0.0.1:$WEB_PORT" "$WEB/out" >"$STATE/serve.log" 2>&1 &
 SERVE_PID=$!
 
@@ -115,12 +121,25 @@ set +e
 (cd "$WEB" && WEB_URL="$WEB_URL" API_URL="$API_URL" DEVHOST="$DEVHOST" DEVHOST_SETTINGS="$STATE/local.settings.json" \
   SCREENSHOT_DIR="$WEB/screenshots" E2E_RESULTS="$STATE/playwright.json" npx playwright test)
 set -e
-count_results "$STATE/playwright.json"
+count_results Playwright "$STATE/playwright.json"
+
+# Lighthouse as a browser's own audit: signed-in pages as a fresh tenant's admin (the script upgrades it to Pro).
+log "Page audits (Lighthouse on chromium): every page, en and ko, mobile and desktop"
+rm -rf "$WEB/lighthouse-reports"
+AUDIT_TENANT="$(node -e 'console.log(require("crypto").randomUUID())')"
+set +e
+(cd "$WEB" && WEB_URL="$WEB_URL" API_URL="$API_URL" RESULTS="$STATE/lighthouse.json" REPORT_DIR="$WEB/lighthouse-reports" \
+  TOKEN="$("$DEVHOST" token --tenant "$AUDIT_TENANT" --role admin --settings "$STATE/local.settings.json")" \
+  node audit/lighthouse.mjs)
+set -e
+count_results Lighthouse "$STATE/lighthouse.json"
+
 if [[ $failed -gt 0 ]]; then
   echo "DevHost log (last lines):" >&2
   tail -n 30 "$STATE/devhost.log" >&2
 fi
 
 log "Screenshots: web/screenshots/"
+printf '%s\n' "${summary[@]}"
 echo "${passed} passed, ${failed} failed"
 [[ $failed -eq 0 ]]

@@ -20,11 +20,15 @@ trap cleanup EXIT
 
 ensure_node_modules
 log "Linting the API contract openapi/billing.yaml (@redocly/cli, rules in redocly.yaml)"
-REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint billing --format=stylish
+# On Node 20 Redocly CLI boxes a Node-version deprecation notice on stderr on every run: dropped, the rest kept.
+{ REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint billing --format=stylish 2>&1 1>&3 \
+  | sed '/^ *[╔║╚]/d' | cat -s >&2; } 3>&1
 log "Checking infra/ offline (Bicep build + lint)"
 scripts/check-infra.sh
 log "Building"
-dotnet build LogiNexus.Billing.sln -c Release --nologo -v minimal
+# NuGet's NU1603 (a newer package than asked for was resolved; not an error here) repeats for every project and
+# again in the summary: each distinct line is printed once.
+dotnet build LogiNexus.Billing.sln -c Release --nologo -v minimal | awk '!/warning NU1603/ || !seen[$0]++'
 start_postgres "$STATE/pgdata" "$PG_PORT"
 # One Azurite account per DevHost the tests start, so hosts never take each other's queue messages.
 ACCOUNTS="$(printf 'billing%02d,' $(seq 1 24))devstoreaccount1"
@@ -48,15 +52,24 @@ chmod 755 "$BILLING_TEST_SCRATCH"
 export BILLING_TEST_CONTRACT_REPORT="$STATE/contract-report.txt"
 
 log "Testing"
+# Hosts the tests start log to the console ("12:00:00 fail: …"): the errors the tests cause on purpose (bad
+# settings, refused writes, stopped services). They stay out of this output and in TestResults/xunit.log.
+mkdir -p TestResults
+HOST_LOG_LINE='^[0-9]{2}:[0-9]{2}:[0-9]{2} (trce|dbug|info|warn|fail|crit): '
 set +e
-dotnet test LogiNexus.Billing.sln -c Release --no-build --nologo --logger "console;verbosity=detailed" "$@" | tee "$STATE/test.log"
+dotnet test LogiNexus.Billing.sln -c Release --no-build --nologo --logger "console;verbosity=detailed" "$@" \
+  | tee "$STATE/test.log" | grep --line-buffered -vE "$HOST_LOG_LINE"
 status=${PIPESTATUS[0]}
 set -e
+cp "$STATE/test.log" TestResults/xunit.log
+host_lines="$(grep -cE "$HOST_LOG_LINE" "$STATE/test.log" || true)"
+[[ "$host_lines" -gt 0 ]] && echo "($host_lines log lines of the hosts under test, errors the tests provoke, are in TestResults/xunit.log)"
 passed="$(grep -Eo '^\s+Passed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1 || true)"
 failed="$(grep -Eo '^\s+Failed:\s+[0-9]+' "$STATE/test.log" | grep -Eo '[0-9]+' | tail -n 1 || true)"
 passed="${passed:-0}"; failed="${failed:-0}"
 [[ -f "$BILLING_TEST_CONTRACT_REPORT" ]] && cat "$BILLING_TEST_CONTRACT_REPORT"
-echo "xunit: ${passed} passed, ${failed} failed"
+xunit_line="$(printf '%-11s %s passed, %s failed' "xunit:" "$passed" "$failed")"
+echo "$xunit_line"
 
 # The frontend (vitest + Playwright against a real DevHost) runs on a full run, not on a filtered one
 # (BILLING_WEB_TESTS=1 forces it). It starts its own PostgreSQL and Azurite: stop this run's first.
@@ -75,6 +88,9 @@ if [[ $# -eq 0 || "${BILLING_WEB_TESTS:-}" == 1 ]]; then
   passed=$((passed + web_passed))
   failed=$((failed + web_failed))
   [[ $status -eq 0 ]] && status=$web_status
+  # What passed, suite by suite, above the total (CI reads the last line).
+  echo "$xunit_line"
+  grep -E '^(vitest|Playwright|Lighthouse): +[0-9]+ passed' "$STATE/web.log" || true
 fi
 echo "${passed} passed, ${failed} failed"
 exit "$status"

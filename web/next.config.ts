@@ -12,6 +12,8 @@ const config: NextConfig = {
   trailingSlash: true,
   images: { unoptimized: true },
   turbopack: { root: process.cwd() },
+  // app/global-not-found.tsx: one 404 page inside the app shell for every unmatched path (out/404.html).
+  experimental: { globalNotFound: true },
 };
 
 export default config;

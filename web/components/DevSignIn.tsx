@@ -2,9 +2,25 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
-import { clearAccessToken, looksLikeJwt, storeAccessToken } from "@/lib/auth/accessToken";
+import { accessToken, clearAccessToken, looksLikeJwt, storeAccessToken, tokenClaims } from "@/lib/auth/accessToken";
+import { formatDateTime } from "@/lib/i18n/formatting";
+import { format, type Locale, type Messages } from "@/lib/i18n/messages";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { billingPath } from "@/lib/routes";
+
+/** Who the stored token says is signed in (tenant, role, expiry), or that nobody is. */
+function whoIsSignedIn(token: string | null, messages: Messages, locale: Locale): string {
+  const m = messages.signIn;
+  if (token === null) return m.nobody;
+  const claims = tokenClaims(token);
+  if (!claims) return m.whoUnknown;
+  const role = Object.hasOwn(m.roles, claims.role) ? m.roles[claims.role as keyof typeof m.roles] : claims.role;
+  return format(m.who, {
+    role,
+    tenant: claims.tenantId,
+    expires: claims.expiresAt ? formatDateTime(claims.expiresAt, locale) : "—",
+  });
+}
 
 /**
  * Development sign-in for the standalone build: takes a token minted outside the browser
@@ -17,6 +33,9 @@ export function DevSignIn() {
   const [value, setValue] = useState("");
   const [invalid, setInvalid] = useState(false);
   const [signedIn, setSignedIn] = useState(false);
+  // sessionStorage exists only in the browser: read after the first render, again on every change.
+  const [stored, setStored] = useState<string | null>(null);
+  useEffect(() => setStored(accessToken()), []);
 
   const accept = (token: string) => {
     if (!looksLikeJwt(token)) {
@@ -24,18 +43,24 @@ export function DevSignIn() {
       return;
     }
     storeAccessToken(token);
+    setStored(accessToken());
     setSignedIn(true);
     router.push(billingPath(locale));
   };
 
   useEffect(() => {
-    const fromFragment = new URLSearchParams(window.location.hash.slice(1)).get("token");
-    if (fromFragment) {
+    const takeFragment = () => {
+      const fromFragment = new URLSearchParams(window.location.hash.slice(1)).get("token");
+      if (!fromFragment) return;
       // Take the token out of the address bar (and so out of history) before anything else.
       window.history.replaceState(null, "", window.location.pathname);
       accept(fromFragment);
-    }
-    // Once, on arrival: `accept` reads nothing that changes later.
+    };
+    takeFragment();
+    // A #token=… link opened while this page is already showing changes only the fragment.
+    window.addEventListener("hashchange", takeFragment);
+    return () => window.removeEventListener("hashchange", takeFragment);
+    // `accept` reads nothing that changes later.
   }, []);
 
   const submit = (event: FormEvent) => {
@@ -47,7 +72,8 @@ export function DevSignIn() {
     <>
       <h1>{m.title}</h1>
       <p className="lead">{m.intro}</p>
-      {signedIn ? <p role="status">{m.signedIn}</p> : (
+      <p role="status" className="banner">{signedIn ? m.signedIn : whoIsSignedIn(stored, messages, locale)}</p>
+      {!signedIn && (
         <form className="card form" onSubmit={submit}>
           <label htmlFor="token">{m.label}</label>
           <textarea id="token" name="token" rows={4} value={value} spellCheck={false} autoComplete="off"
@@ -56,7 +82,7 @@ export function DevSignIn() {
           {invalid && <p id="token-error" className="field-error">{m.invalid}</p>}
           <div className="form__actions">
             <button type="submit" className="button button--primary">{m.submit}</button>
-            <button type="button" className="button" onClick={() => { clearAccessToken(); setValue(""); }}>{m.signOut}</button>
+            <button type="button" className="button" onClick={() => { clearAccessToken(); setStored(null); setValue(""); }}>{m.signOut}</button>
           </div>
         </form>
       )}

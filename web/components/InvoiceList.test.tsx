@@ -49,4 +49,10 @@ describe("InvoiceList", () => {
     expect(screen.getByRole("columnheader", { name: "금액" })).toBeTruthy();
     expect(screen.getByText("결제 완료")).toBeTruthy();
   });
+
+  it("labels_the_pdf_link_in_korean", () => {
+    renderIn("ko", <InvoiceList invoices={[invoice()]} hasMore={false} onLoadMore={() => {}} />);
+    const pdf = screen.getByRole("link", { name: "청구서 LNX-0001 PDF" });
+    expect(pdf.textContent).toBe("PDF 파일");
+  });
 });

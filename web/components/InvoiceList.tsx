@@ -53,7 +53,7 @@ export function InvoiceList({ invoices, hasMore, onLoadMore, loading = false }: 
                     )}
                     {invoice.invoice_pdf && (
                       <a href={invoice.invoice_pdf} target="_blank" rel="noopener noreferrer" aria-label={format(m.pdf, { number })}>
-                        PDF
+                        {m.pdfShort}
                       </a>
                     )}
                     {!invoice.hosted_invoice_url && !invoice.invoice_pdf && <span aria-hidden="true">—</span>}

@@ -25,3 +25,10 @@ describe("PlanBadge", () => {
     expect(screen.getByText("무료")).toBeTruthy();
   });
 });
+
+describe("PlanBadge in Korean", () => {
+  it("names_paid_plans_in_korean", () => {
+    renderIn("ko", <PlanBadge tier="enterprise" status="active" cancelAtPeriodEnd={false} periodEnd={null} />);
+    expect(screen.getByText("엔터프라이즈")).toBeTruthy();
+  });
+});

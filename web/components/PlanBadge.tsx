@@ -4,6 +4,7 @@ import type { PlanTier } from "@/lib/api/client";
 import { format } from "@/lib/i18n/messages";
 import { formatDate } from "@/lib/i18n/formatting";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { tierName } from "@/lib/i18n/tiers";
 
 export interface PlanBadgeProps {
   tier: PlanTier;
@@ -12,11 +13,9 @@ export interface PlanBadgeProps {
   periodEnd: string | null;
 }
 
-const tierNames: Record<PlanTier, string> = { free: "Free", pro: "Pro", enterprise: "Enterprise" };
-
 export function PlanBadge({ tier, status, cancelAtPeriodEnd, periodEnd }: PlanBadgeProps) {
   const { locale, messages } = useI18n();
-  const name = tier === "free" ? messages.plan.free : tierNames[tier];
+  const name = tierName(tier, messages);
   const pastDue = status === "past_due" || status === "unpaid";
   const ending = cancelAtPeriodEnd && periodEnd !== null;
   const state = pastDue ? "past-due" : ending ? "ending" : tier;

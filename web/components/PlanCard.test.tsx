@@ -6,7 +6,7 @@ import { PlanCard } from "./PlanCard";
 
 const pro: Plan = {
   tier: "pro", name: "Pro", price_monthly: 4900, currency: "usd",
-  limits: { shipments: 1000, escrows: 100, api_calls: 100000 }, features: ["Email support", "Escrow payments"],
+  limits: { shipments: 1000, escrows: 100, api_calls: 100000 }, features: ["Text from the API"],
   prices: [{ interval: "month", amount: 4900, currency: "usd" }, { interval: "year", amount: 49000, currency: "usd" }],
 };
 const enterprise: Plan = {
@@ -35,10 +35,10 @@ describe("PlanCard", () => {
     expect(screen.getAllByText("Unlimited")).toHaveLength(3);
   });
 
-  it("shows_limits_as_numbers_and_the_features", () => {
+  it("shows_limits_as_numbers_and_the_tier_features_from_the_messages", () => {
     renderIn("en", <PlanCard plan={pro} current={false} />);
     expect(screen.getByText("100,000")).toBeTruthy();
-    expect(screen.getByText("Escrow payments")).toBeTruthy();
+    expect(screen.getByText("Email support")).toBeTruthy();
   });
 
   it("marks_the_current_plan_and_offers_no_upgrade_to_it", () => {
@@ -70,5 +70,13 @@ describe("PlanCard", () => {
     renderIn("en", <PlanCard plan={enterprise} current={false} interval="year" />);
     expect(screen.getByText("$299.00")).toBeTruthy();
     expect(screen.getByText("per month")).toBeTruthy();
+  });
+
+  it("names_the_plan_and_its_features_in_korean_from_the_tier_not_the_api_text", () => {
+    renderIn("ko", <PlanCard plan={pro} current={false} onUpgrade={() => {}} />);
+    expect(screen.getByRole("heading", { level: 2, name: "프로" })).toBeTruthy();
+    expect(screen.getByText("이메일 지원")).toBeTruthy();
+    expect(screen.queryByText("Email support")).toBeNull();
+    expect(screen.getByRole("button", { name: "프로 요금제로 업그레이드" })).toBeTruthy();
   });
 });

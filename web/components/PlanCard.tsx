@@ -5,6 +5,7 @@ import { format } from "@/lib/i18n/messages";
 import { formatMoney, formatNumber } from "@/lib/i18n/formatting";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { priceFor, yearlySaving } from "@/lib/pricing";
+import { tierFeatures, tierName } from "@/lib/i18n/tiers";
 
 const resources = ["shipments", "escrows", "api_calls"] as const;
 
@@ -23,10 +24,12 @@ export function PlanCard({ plan, current, onUpgrade, busy = false, interval = "m
   const headingId = `plan-${plan.tier}`;
   const price = priceFor(plan, interval);
   const saving = interval === "year" && price ? yearlySaving(plan) : null;
+  const name = tierName(plan.tier, messages);
+  const features = tierFeatures(plan.tier, messages);
   return (
     <article className={current ? "card plan-card plan-card--current" : "card plan-card"} aria-labelledby={headingId}>
       <header className="plan-card__header">
-        <h2 id={headingId}>{plan.name}</h2>
+        <h2 id={headingId}>{name}</h2>
         {current && <span className="tag tag--current">{messages.plan.current}</span>}
       </header>
       <p className="plan-card__price">
@@ -43,17 +46,17 @@ export function PlanCard({ plan, current, onUpgrade, busy = false, interval = "m
           </div>
         ))}
       </dl>
-      {plan.features.length > 0 && (
+      {features.length > 0 && (
         <>
           <h3 className="plan-card__subheading">{messages.plan.featuresHeading}</h3>
           <ul className="plan-card__features">
-            {plan.features.map((feature) => <li key={feature}>{feature}</li>)}
+            {features.map((feature) => <li key={feature}>{feature}</li>)}
           </ul>
         </>
       )}
       {!current && onUpgrade && (
         <button type="button" className="button button--primary" onClick={onUpgrade} disabled={busy} aria-busy={busy}>
-          {format(messages.plan.upgrade, { plan: plan.name })}
+          {format(messages.plan.upgrade, { plan: name })}
         </button>
       )}
     </article>

@@ -216,7 +216,7 @@ test("korean_pages_render_korean", async ({ page }) => {
   await expect(page.getByRole("progressbar", { name: "배송" })).toHaveAttribute("aria-valuetext", "50 중 0");
   await screenshots(page, "ko-dashboard");
   await page.goto("/ko/billing/pricing/");
-  await expect(page.getByRole("button", { name: "Pro(으)로 업그레이드" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "프로 요금제로 업그레이드" })).toBeVisible();
   await screenshots(page, "ko-pricing");
 });
 

@@ -3,8 +3,9 @@
 // of public/staticwebapp.config.json names each of them by its SHA-256 instead of allowing 'unsafe-inline', and
 // names the API's origin (NEXT_PUBLIC_BILLING_API_URL, what the pages call) in connect-src. It writes:
 //   out/staticwebapp.config.json  the Static Web App's configuration with that policy filled in;
-//   serve.json                    the same headers for `serve -c` (scripts/run.sh and scripts/test-web.sh), so the
-//                                 pages are tested with the headers Azure sends.
+//   serve.json                    the same headers and the same redirects (`/` to /en/billing/) for `serve -c`
+//                                 (scripts/run.sh and scripts/test-web.sh), so the pages are tested as Azure
+//                                 serves them; both hosts answer a missing path with out/404.html.
 // A build whose policy cannot be filled in fails here.
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -54,8 +55,14 @@ if (/[{}]/.test(policy)) throw new Error(`Content-Security-Policy still has a pl
 config.globalHeaders["Content-Security-Policy"] = policy;
 
 writeFileSync(path.join(out, "staticwebapp.config.json"), JSON.stringify(config, null, 2) + "\n");
+const redirects = (config.routes ?? [])
+  .filter((route) => route.redirect)
+  .map((route) => ({ source: route.route, destination: route.redirect, type: route.statusCode ?? 302 }));
 writeFileSync(
   path.join(web, "serve.json"),
-  JSON.stringify({ headers: [{ source: "**", headers: Object.entries(config.globalHeaders).map(([key, value]) => ({ key, value })) }] }, null, 2) + "\n",
+  JSON.stringify({
+    redirects,
+    headers: [{ source: "**", headers: Object.entries(config.globalHeaders).map(([key, value]) => ({ key, value })) }],
+  }, null, 2) + "\n",
 );
 console.log(`Content-Security-Policy: ${scripts.size} inline script hashes, ${styles.size + styleAttributes.size} inline style hashes, connect-src ${origin}`);

@@ -19,7 +19,8 @@ interface LayoutProps {
 
 export async function generateMetadata({ params }: Omit<LayoutProps, "children">): Promise<Metadata> {
   const { locale } = await params;
-  return { title: isLocale(locale) ? messagesFor(locale).app.name : "LogiNexus Billing" };
+  const app = messagesFor(isLocale(locale) ? locale : "en").app;
+  return { title: app.name, description: app.description };
 }
 
 export default async function LocaleLayout({ children, params }: LayoutProps) {

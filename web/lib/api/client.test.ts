@@ -50,7 +50,7 @@ describe("billing client", () => {
     if (result.ok) throw new Error("expected a problem");
     expect(result.problem).toMatchObject({ status: 503, code: "stripe_unavailable", retryAfterSeconds: 7 });
     const message = describeProblem(result.problem, en, "en");
-    expect(message.title).toBe("Stripe is unavailable");
+    expect(message.title).toBe("Payment provider unavailable");
     expect(message.whatToDo).toBe("The service is busy. Try again in 7 seconds.");
     expect(message.action).toBe("retry");
   });
@@ -68,7 +68,7 @@ describe("billing client", () => {
     const result = await api.usage();
     if (result.ok) throw new Error("expected a problem");
     const message = describeProblem(result.problem, en, "en");
-    expect(message.whatToDo).toBe("You used 5 of 5 Escrows on the free plan. Upgrade to continue this period.");
+    expect(message.whatToDo).toBe("You used 5 of 5 Escrows on the Free plan. Upgrade to continue this period.");
     expect(message.action).toBe("upgrade");
   });
 
@@ -76,7 +76,7 @@ describe("billing client", () => {
     const first = await clientAnswering(() => problemResponse(401, { title: "Unauthorized", status: 401, code: "unauthorized" })).api.subscription();
     const second = await clientAnswering(() => problemResponse(403, { title: "Forbidden", status: 403, code: "forbidden" })).api.subscription();
     if (first.ok || second.ok) throw new Error("expected problems");
-    expect(describeProblem(first.problem, en, "en")).toMatchObject({ title: "Unauthorized", action: "sign-in" });
+    expect(describeProblem(first.problem, en, "en")).toMatchObject({ title: "Sign-in needed", action: "sign-in" });
     expect(describeProblem(second.problem, en, "en").whatToDo).toContain("admin role");
   });
 

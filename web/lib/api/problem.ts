@@ -1,6 +1,7 @@
 import type { components } from "./schema.gen";
 import { format, type Locale, type Messages } from "@/lib/i18n/messages";
 import { formatNumber } from "@/lib/i18n/formatting";
+import { tierName } from "@/lib/i18n/tiers";
 
 type Schemas = components["schemas"];
 type ProblemDetails = Schemas["ProblemDetails"];
@@ -69,10 +70,26 @@ export function networkProblem(): ApiProblem {
   return { status: 0, code: "network_error", title: "" };
 }
 
+type TitleKey = keyof Messages["errors"]["titles"];
+
+/** Titles for a status whose code the page does not know (the API's own `title` is English). */
+const titleByStatus: Partial<Record<number, TitleKey>> = {
+  401: "unauthorized", 402: "plan_limit_exceeded", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+  409: "conflict", 413: "payload_too_large", 422: "validation_failed", 400: "validation_failed", 503: "unavailable",
+};
+
+/** The problem's title in the page's language: by its code, else by its status, else the generic heading. */
+function titleOf(problem: ApiProblem, messages: Messages): string {
+  const titles = messages.errors.titles;
+  if (Object.hasOwn(titles, problem.code)) return titles[problem.code as TitleKey];
+  const byStatus = titleByStatus[problem.status] ?? (problem.status >= 500 ? "internal_error" : undefined);
+  return byStatus ? titles[byStatus] : messages.errors.heading;
+}
+
 /** The one place a problem becomes something a person can act on, in the page's language. */
 export function describeProblem(problem: ApiProblem, messages: Messages, locale: Locale): ProblemMessage {
   const e = messages.errors;
-  const title = problem.title || e.heading;
+  const title = titleOf(problem, messages);
   if (problem.status === 0) return { title: e.heading, whatToDo: e.network, action: "retry" };
   switch (problem.status) {
     case 401:
@@ -88,7 +105,7 @@ export function describeProblem(problem: ApiProblem, messages: Messages, locale:
             used: formatNumber(problem.used, locale),
             limit: formatNumber(problem.limit, locale),
             resource: resourceName,
-            plan: problem.planTier ?? "",
+            plan: problem.planTier ? tierName(problem.planTier, messages) : "",
           })
         : e.limitUnknown;
       return { title, whatToDo, action: "upgrade" };

@@ -25,3 +25,26 @@ export function storeAccessToken(token: string): void {
 export function clearAccessToken(): void {
   window.sessionStorage.removeItem(STORAGE_KEY);
 }
+
+export interface TokenClaims {
+  tenantId: string;
+  role: string;
+  expiresAt: Date | null;
+}
+
+/**
+ * What a token says about its holder, read without checking its signature: only to show who is signed in
+ * on the dev sign-in page. The API checks the signature; nothing here is trusted for access.
+ */
+export function tokenClaims(token: string): TokenClaims | null {
+  const payload = token.split(".")[1];
+  if (!payload) return null;
+  try {
+    const json = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
+    const { tenant_id: tenantId, role, exp } = json;
+    if (typeof tenantId !== "string" || typeof role !== "string") return null;
+    return { tenantId, role, expiresAt: typeof exp === "number" ? new Date(exp * 1000) : null };
+  } catch {
+    return null;
+  }
+}

@@ -14,3 +14,7 @@ export function formatNumber(value: number, locale: Locale): string {
 export function formatDate(iso: string, locale: Locale): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(iso));
 }
+
+export function formatDateTime(value: Date, locale: Locale): string {
+  return `${new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(value)} UTC`;
+}

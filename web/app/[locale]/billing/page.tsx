@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { InvoiceList } from "@/components/InvoiceList";
+import { ManageBilling } from "@/components/ManageBilling";
 import { PlanBadge } from "@/components/PlanBadge";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { UsageBar } from "@/components/UsageBar";
@@ -48,6 +49,14 @@ export default function DashboardPage() {
 
   useEffect(() => { void load(); }, [load]);
 
+  // The period is shown once: the billing period, or the usage period (calendar month) when there is none;
+  // the usage card names its own period only when it differs (yearly plans count usage per month).
+  const period = subscription?.billing_period_start && subscription.billing_period_end
+    ? { start: subscription.billing_period_start, end: subscription.billing_period_end }
+    : usage ? { start: usage.period_start, end: usage.period_end } : null;
+  const periodText = (p: { start: string; end: string }) => `${formatDate(p.start, locale)} – ${formatDate(p.end, locale)}`;
+  const usagePeriodDiffers = usage !== null && period !== null && periodText(period) !== periodText({ start: usage.period_start, end: usage.period_end });
+
   const loadMore = async () => {
     const last = invoices.at(-1);
     if (!last) return;
@@ -65,6 +74,8 @@ export default function DashboardPage() {
   return (
     <>
       <h1>{m.title}</h1>
+      {/* Static, so it paints with the HTML: the page's largest text before any API answer (LCP). */}
+      <p className="lead">{m.intro}</p>
       {subscription?.demo_mode && <p className="banner" role="note">{messages.app.demoBanner}</p>}
       {problem && <ProblemAlert problem={problem} onRetry={() => void load()} onOpenPortal={() => void openPortal()} />}
       {!subscription && !problem && <p role="status">{messages.app.loading}</p>}
@@ -83,11 +94,7 @@ export default function DashboardPage() {
             {subscription.billing_interval && <div><dt>{m.interval}</dt><dd>{m[`interval_${subscription.billing_interval}`]}</dd></div>}
             <div>
               <dt>{m.period}</dt>
-              <dd>
-                {subscription.billing_period_start && subscription.billing_period_end
-                  ? `${formatDate(subscription.billing_period_start, locale)} – ${formatDate(subscription.billing_period_end, locale)}`
-                  : m.noPeriod}
-              </dd>
+              <dd>{period ? periodText(period) : m.noPeriod}</dd>
             </div>
           </dl>
           {subscription.cancel_at_period_end && subscription.billing_period_end && (
@@ -97,7 +104,7 @@ export default function DashboardPage() {
             <p className="notice notice--warning">{m.pastDue}</p>
           )}
           {subscription.stripe_customer_id ? (
-            <button type="button" className="button button--primary" onClick={() => void openPortal()}>{m.manage}</button>
+            <ManageBilling demoMode={subscription.demo_mode} onOpen={() => void openPortal()} />
           ) : (
             <>
               <p>{m.noAccount}</p>
@@ -110,9 +117,11 @@ export default function DashboardPage() {
       {usage && (
         <section className="card" aria-labelledby="usage-heading">
           <h2 id="usage-heading">{messages.usage.heading}</h2>
-          <p className="muted">
-            {format(messages.usage.period, { start: formatDate(usage.period_start, locale), end: formatDate(usage.period_end, locale) })}
-          </p>
+          {usagePeriodDiffers && (
+            <p className="muted">
+              {format(messages.usage.period, { start: formatDate(usage.period_start, locale), end: formatDate(usage.period_end, locale) })}
+            </p>
+          )}
           {resources.map((resource) => (
             <UsageBar key={resource} resource={resource} used={usage.usage[resource].used} limit={usage.usage[resource].limit} />
           ))}

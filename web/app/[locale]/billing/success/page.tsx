@@ -9,6 +9,7 @@ import type { ApiProblem } from "@/lib/api/problem";
 import { forgetCheckout, pendingCheckout, planChanged } from "@/lib/checkoutIntent";
 import { format } from "@/lib/i18n/messages";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { tierName } from "@/lib/i18n/tiers";
 import { billingPath } from "@/lib/routes";
 
 const POLL_EVERY_MS = 1500;
@@ -57,12 +58,15 @@ export default function SuccessPage() {
     };
   }, [locale, router]);
 
-  const planName = changedTo ? changedTo.charAt(0).toUpperCase() + changedTo.slice(1) : "";
+  const planName = changedTo ? tierName(changedTo, messages) : "";
+  // Signed out (or not an admin): nothing here can be confirmed, so no thanks and no waiting above the problem.
+  const cannotSee = !changedTo && (problem?.status === 401 || problem?.status === 403);
   return (
     <>
-      <h1>{m.title}</h1>
+      <h1>{cannotSee ? m.signedOutTitle : m.title}</h1>
       <div role="status" aria-live="polite">
         {changedTo ? <p className="notice notice--success">{format(m.changed, { plan: planName })}</p>
+          : cannotSee ? null
           : slow ? <p className="notice">{m.slow}</p>
           : <p>{m.waiting}</p>}
       </div>
