@@ -49,6 +49,8 @@ public static class BillingCoreServiceCollectionExtensions
             .Validate(o => o.SecretKey.Length == 0 || o.SecretKey.StartsWith("sk_", StringComparison.Ordinal) || o.SecretKey.StartsWith("rk_", StringComparison.Ordinal),
                 "STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…) or empty for demo mode")
             .Validate(o => IsNCrontab(o.ReconcileSchedule), "STRIPE_RECONCILE_SCHEDULE must be a six-field NCRONTAB expression such as '0 30 3 * * *'")
+            .Validate(o => o.TrialDays is >= 0 and <= StripeOptions.MaxTrialDays,
+                $"STRIPE_TRIAL_DAYS must be a whole number of days from 0 (no trial) to {StripeOptions.MaxTrialDays}")
             .ValidateOnStart();
 
         services.AddOptions<BillingOptions>().Bind(configuration)
@@ -56,6 +58,8 @@ public static class BillingCoreServiceCollectionExtensions
             .Validate(o => IsNCrontab(o.RolloverSchedule), "USAGE_ROLLOVER_SCHEDULE must be a six-field NCRONTAB expression such as '0 5 * * * *'")
             .Validate(o => o.IdempotencyRetentionDays is >= BillingOptions.MinRetentionDays and <= BillingOptions.MaxRetentionDays,
                 $"USAGE_IDEMPOTENCY_RETENTION_DAYS must be a whole number of days from {BillingOptions.MinRetentionDays} (longer than any billing period) to {BillingOptions.MaxRetentionDays}")
+            .Validate(o => o.PaymentGraceDays is >= 0 and <= BillingOptions.MaxPaymentGraceDays,
+                $"PAYMENT_GRACE_DAYS must be a whole number of days from 0 to {BillingOptions.MaxPaymentGraceDays}")
             .ValidateOnStart();
 
         services.AddOptions<StorageOptions>().Configure(o => StorageOptions.Bind(o, configuration))
@@ -77,6 +81,7 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<UsageRollover>();
         services.AddSingleton<CheckoutService>();
+        services.AddSingleton<SubscriptionLifecycle>();
         services.AddSingleton<InvoiceHistory>();
         services.AddSingleton(sp => StripeHttp.CreateClient(sp.GetRequiredService<IOptions<StripeOptions>>().Value));
         services.AddSingleton<IBillingProvider>(sp => sp.GetRequiredService<IOptions<StripeOptions>>().Value.IsDemo

@@ -23,6 +23,17 @@ public sealed class BillingOptions
     [ConfigurationKeyName("USAGE_IDEMPOTENCY_RETENTION_DAYS")]
     public int IdempotencyRetentionDays { get; set; } = 45;
 
+    /// <summary>
+    /// Days a past-due subscription keeps its paid limits after the first failed payment of a run of failures;
+    /// after that its limits are free's until an invoice is paid.
+    /// </summary>
+    [ConfigurationKeyName("PAYMENT_GRACE_DAYS")]
+    public int PaymentGraceDays { get; set; } = 7;
+
+    public const int MaxPaymentGraceDays = 60;
+
+    public TimeSpan PaymentGrace => TimeSpan.FromDays(PaymentGraceDays);
+
     public const int MinRetentionDays = 32;
     public const int MaxRetentionDays = 3650;
 }

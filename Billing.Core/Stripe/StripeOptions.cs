@@ -27,6 +27,13 @@ public sealed class StripeOptions
     [ConfigurationKeyName("STRIPE_RECONCILE_SCHEDULE")]
     public string ReconcileSchedule { get; set; } = "0 30 3 * * *";
 
+    /// <summary>Days of free trial a tenant's first subscription starts with; 0 means none.</summary>
+    [ConfigurationKeyName("STRIPE_TRIAL_DAYS")]
+    public int TrialDays { get; set; }
+
+    /// <summary>Stripe's own limit on a trial.</summary>
+    public const int MaxTrialDays = 730;
+
     [ConfigurationKeyName("DEMO_MODE")]
     public bool ForceDemoMode { get; set; }
 

@@ -53,8 +53,9 @@ public sealed class UsageService(
     public async Task<UsageReport> GetAsync(Guid tenantId, CancellationToken ct)
     {
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
-        var period = tenant.CurrentPeriod(clock.GetUtcNow());
-        var limits = PlanCatalog.For(tenant.PlanTier).Limits;
+        var now = clock.GetUtcNow();
+        var period = tenant.CurrentPeriod(now);
+        var limits = PlanCatalog.For(tenant.LimitsTierAt(now)).Limits;
 
         await using var cmd = db.CreateCommand(
             "SELECT shipments_count, escrows_count, api_calls_count FROM usage_records WHERE tenant_id = $1 AND period_start = $2");
@@ -83,7 +84,8 @@ public sealed class UsageService(
             return await _lanes.SubmitAsync((tenantId, resource), quantity, DecideBatchAsync, ct);
 
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
-        var request = new Consumption(tenant, resource, quantity, tenant.CurrentPeriod(clock.GetUtcNow()));
+        var now = clock.GetUtcNow();
+        var request = new Consumption(tenant, resource, quantity, tenant.CurrentPeriod(now), now);
         return await ConsumeIdempotentlyAsync(request, idempotencyKey, ct);
     }
 
@@ -105,7 +107,7 @@ public sealed class UsageService(
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         var now = clock.GetUtcNow();
         var period = tenant.CurrentPeriod(now);
-        var limit = PlanCatalog.For(tenant.PlanTier).Limits.For(resource);
+        var limit = PlanCatalog.For(tenant.LimitsTierAt(now)).Limits.For(resource);
 
         bool alreadyReleased;
         long? used;
@@ -194,17 +196,18 @@ public sealed class UsageService(
         // The plan and period as they are now, held until commit: a plan change committed after an earlier read
         // must not let a whole batch be decided against the old limit.
         await using (var plan = new NpgsqlCommand(
-            "SELECT plan_tier, billing_period_start, billing_period_end FROM tenants WHERE id = $1 FOR SHARE", connection, tx))
+            "SELECT limits_tier, billing_period_start, billing_period_end, grace_until FROM tenants WHERE id = $1 FOR SHARE", connection, tx))
         {
             plan.Parameters.Add(new() { Value = tenant.Id });
             await using var reader = await plan.ExecuteReaderAsync();
             if (!await reader.ReadAsync())
                 throw new InvalidOperationException($"Tenant {tenant.Id} vanished before its consume was decided.");
-            tenant.PlanTier = ParseTier(reader.GetString(0));
+            tenant.LimitsTier = ParseTier(reader.GetString(0));
             tenant.BillingPeriodStart = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
             tenant.BillingPeriodEnd = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2);
+            tenant.GraceUntil = reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3);
         }
-        var target = new Consumption(tenant, resource, 0, tenant.CurrentPeriod(now));
+        var target = new Consumption(tenant, resource, 0, tenant.CurrentPeriod(now), now);
         var limit = Enforced ? target.Limit : PlanLimits.Unlimited;
         long before;
         await using (var lockRow = new NpgsqlBatch(connection, tx))
@@ -241,7 +244,7 @@ public sealed class UsageService(
             }
             else
             {
-                outcomes[i] = Outcome<ConsumeResult>.Fail(Refusal(target.Tenant.Id, target.Tenant.PlanTier, target.Resource, quantities[i], target.Limit, used));
+                outcomes[i] = Outcome<ConsumeResult>.Fail(Refusal(target.Tenant.Id, target.Tier, target.Resource, quantities[i], target.Limit, used));
             }
         }
 
@@ -362,7 +365,7 @@ public sealed class UsageService(
         cmd.Parameters.Add(new() { Value = request.Tenant.Id });
         cmd.Parameters.Add(new() { Value = request.Period.Start });
         var used = await cmd.ExecuteScalarAsync(ct) is long u ? u : 0;
-        return Refusal(request.Tenant.Id, request.Tenant.PlanTier, request.Resource, request.Quantity, request.Limit, used);
+        return Refusal(request.Tenant.Id, request.Tier, request.Resource, request.Quantity, request.Limit, used);
     }
 
     private BillingException Refusal(Guid tenantId, PlanTier tier, Resource resource, int quantity, long limit, long used)
@@ -422,9 +425,9 @@ public sealed class UsageService(
 
     // Plan limits as SQL, generated from PlanCatalog so the catalogue stays the one source.
     private static string LimitSql(Resource resource) =>
-        "CASE plan_tier " + string.Concat(PlanCatalog.All.Select(p => $"WHEN '{WireNames.Of(p.Tier)}' THEN {p.Limits.For(resource)} ")) + "END";
+        "CASE " + Tenant.LimitsTierSql("$3") + " " + string.Concat(PlanCatalog.All.Select(p => $"WHEN '{WireNames.Of(p.Tier)}' THEN {p.Limits.For(resource)} ")) + "END";
 
-    // $1 tenant, $2 the batch's total quantity, $3 now, $4 enforced. Returns plan_tier and the new count (null
+    // $1 tenant, $2 the batch's total quantity, $3 now, $4 enforced. Returns the limits' tier and the new count (null
     // when not updated: the total does not fit, or the period's row does not exist yet); no row when the
     // tenant is missing or its stored period has ended. The UPDATE's WHERE decides, under the row lock.
     private static readonly string[] InPlaceSql = Enum.GetValues<Resource>().Select(resource =>
@@ -432,7 +435,7 @@ public sealed class UsageService(
         var column = Column(resource);
         return $"""
             WITH p AS (
-                SELECT plan_tier, billing_period_start AS ps, {LimitSql(resource)} AS lim
+                SELECT {Tenant.LimitsTierSql("$3")} AS tier, billing_period_start AS ps, {LimitSql(resource)} AS lim
                   FROM tenants
                  WHERE id = $1 AND billing_period_start < billing_period_end AND billing_period_end > $3
             ), upd AS (
@@ -441,7 +444,7 @@ public sealed class UsageService(
                  WHERE u.tenant_id = $1 AND u.period_start = p.ps AND (NOT $4 OR p.lim < 0 OR u.{column} + $2 <= p.lim)
                 RETURNING u.{column} AS used
             )
-            SELECT p.plan_tier, (SELECT used FROM upd) FROM p
+            SELECT p.tier, (SELECT used FROM upd) FROM p
             """;
     }).ToArray();
 
@@ -479,10 +482,11 @@ public sealed class UsageService(
     private static PlanTier ParseTier(string text) =>
         WireNames.TryParseTier(text, out var tier) ? tier : throw new InvalidDataException($"Unknown plan tier '{text}'.");
 
-    private sealed record Consumption(Tenant Tenant, Resource Resource, int Quantity, BillingPeriod Period)
+    private sealed record Consumption(Tenant Tenant, Resource Resource, int Quantity, BillingPeriod Period, DateTimeOffset Now)
     {
         public string ResourceName => WireNames.Of(Resource);
-        public long Limit => PlanCatalog.For(Tenant.PlanTier).Limits.For(Resource);
+        public PlanTier Tier => Tenant.LimitsTierAt(Now);
+        public long Limit => PlanCatalog.For(Tier).Limits.For(Resource);
         public ConsumeResult Result(long used)
         {
             var usage = ResourceUsage.Of(used, Limit);
