@@ -1,5 +1,6 @@
 using Billing.Core.Plans;
 using Billing.Core.Webhooks;
+using System.Text.Json;
 
 namespace Billing.Core.Subscriptions;
 
@@ -59,4 +60,37 @@ public sealed record ScheduleState(string ScheduleId, string SubscriptionId, boo
     public const string Completed = "completed";
 
     public static bool IsEnd(string? status) => status is Released or Canceled or Completed;
+
+    /// <summary>
+    /// Reads a <c>subscription_schedule</c> object: its subscription (<c>released_subscription</c> once released), and the
+    /// first phase that starts after the current one, with the tier of its price (null when that price is none of ours).
+    /// </summary>
+    public static ScheduleState? From(StripeEventJson evt, Func<string?, PlanTier?> tierForPrice)
+    {
+        if (evt.ObjectString("id") is not { } id ||
+            (evt.ObjectReference("subscription") ?? evt.ObjectReference("released_subscription")) is not { } subscriptionId)
+            return null;
+        var status = evt.ObjectString("status");
+        var o = evt.Object;
+        long? currentStart = o.TryGetProperty("current_phase", out var current) && current.ValueKind == JsonValueKind.Object &&
+                             current.TryGetProperty("start_date", out var cs) && cs.TryGetInt64(out var c) ? c : null;
+        (long Start, string? Price)? next = null;
+        if (o.TryGetProperty("phases", out var phases) && phases.ValueKind == JsonValueKind.Array)
+        {
+            next = phases.EnumerateArray()
+                .Select(p => (Start: p.TryGetProperty("start_date", out var st) && st.TryGetInt64(out var v) ? v : (long?)null, Price: FirstPrice(p)))
+                .Where(p => p.Start is { } start && (currentStart is null || start > currentStart))
+                .OrderBy(p => p.Start)
+                .Select(p => ((long, string?)?)(p.Start!.Value, p.Price))
+                .FirstOrDefault();
+        }
+        return new ScheduleState(id, subscriptionId, IsEnd(status), next is { } n ? tierForPrice(n.Price) : null,
+            next is { } at ? DateTimeOffset.FromUnixTimeSeconds(at.Start) : null, evt.ObjectTime("created"));
+    }
+
+    private static string? FirstPrice(JsonElement phase) =>
+        phase.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array && items.GetArrayLength() > 0 &&
+        items[0].TryGetProperty("price", out var price)
+            ? price.ValueKind == JsonValueKind.String ? price.GetString() : price.TryGetProperty("id", out var id) ? id.GetString() : null
+            : null;
 }

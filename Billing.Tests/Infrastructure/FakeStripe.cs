@@ -21,7 +21,7 @@ public sealed record StripeRequest(string Method, string Path, IReadOnlyDictiona
 /// API 2026-10-28.endive; like Stripe it replays the first answer for a repeated idempotency key. Tests
 /// script faults per path: a status code, a delay longer than our timeout, or a dropped connection.
 /// </summary>
-public sealed class FakeStripe : IAsyncDisposable
+public sealed partial class FakeStripe : IAsyncDisposable
 {
     public const string ApiVersion = "2026-10-28.endive";
     private readonly WebApplication _app;
@@ -214,7 +214,7 @@ public sealed class FakeStripe : IAsyncDisposable
             ? (200, subscription.ToJsonString())
             : (404, Error("invalid_request_error", $"No such subscription: '{id}'")),
 
-        _ => RouteFixed(r),
+        _ => RouteLifecycle(r) ?? RouteFixed(r),
     };
 
     private static (int, string) Expire(JsonObject session)

@@ -37,6 +37,8 @@ param jwtAuthority string
 param rolloverSchedule string
 param idempotencyRetentionDays int
 param reconcileSchedule string
+param trialDays int
+param paymentGraceDays int
 
 @minValue(40)
 @maxValue(1000)
@@ -105,6 +107,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'USAGE_ROLLOVER_SCHEDULE', value: rolloverSchedule }
         { name: 'USAGE_IDEMPOTENCY_RETENTION_DAYS', value: string(idempotencyRetentionDays) }
         { name: 'STRIPE_RECONCILE_SCHEDULE', value: reconcileSchedule }
+        { name: 'STRIPE_TRIAL_DAYS', value: string(trialDays) }
+        { name: 'PAYMENT_GRACE_DAYS', value: string(paymentGraceDays) }
       ]
     }
   }
