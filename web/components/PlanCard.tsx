@@ -12,10 +12,12 @@ export interface PlanCardProps {
   current: boolean;
   /** Absent when the user cannot upgrade to this plan from here (free plan, not signed in). */
   onUpgrade?: () => void;
+  /** The button's words when not "Upgrade to …" (a subscribed tenant switches plans). */
+  actionLabel?: string;
   busy?: boolean;
 }
 
-export function PlanCard({ plan, current, onUpgrade, busy = false }: PlanCardProps) {
+export function PlanCard({ plan, current, onUpgrade, actionLabel, busy = false }: PlanCardProps) {
   const { locale, messages } = useI18n();
   const headingId = `plan-${plan.tier}`;
   return (
@@ -47,7 +49,7 @@ export function PlanCard({ plan, current, onUpgrade, busy = false }: PlanCardPro
       )}
       {!current && onUpgrade && (
         <button type="button" className="button button--primary" onClick={onUpgrade} disabled={busy} aria-busy={busy}>
-          {format(messages.plan.upgrade, { plan: plan.name })}
+          {actionLabel ?? format(messages.plan.upgrade, { plan: plan.name })}
         </button>
       )}
     </article>

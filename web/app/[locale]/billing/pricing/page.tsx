@@ -2,9 +2,12 @@
 
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
+import { ChangePlanDialog } from "@/components/ChangePlanDialog";
 import { PlanCard } from "@/components/PlanCard";
 import { ProblemAlert } from "@/components/ProblemAlert";
 import { billingApi, type PaidTier, type Plan, type PlanTier } from "@/lib/api/client";
+import { format } from "@/lib/i18n/messages";
+import { usePlanSwitch } from "@/lib/usePlanSwitch";
 import type { ApiProblem } from "@/lib/api/problem";
 import { accessToken } from "@/lib/auth/accessToken";
 import { devSignInEnabled } from "@/lib/auth/devSignIn";
@@ -17,10 +20,12 @@ export default function PricingPage() {
   const { locale, messages } = useI18n();
   const [plans, setPlans] = useState<Plan[] | null>(null);
   const [current, setCurrent] = useState<PlanTier | null>(null);
+  const [subscribed, setSubscribed] = useState(false);
   const [signedIn, setSignedIn] = useState(false);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [busy, setBusy] = useState<PaidTier | null>(null);
   const openPortal = usePortal(locale, setProblem);
+  const planSwitch = usePlanSwitch(locale, current, setProblem);
 
   const load = useCallback(async () => {
     setProblem(null);
@@ -33,7 +38,12 @@ export default function PricingPage() {
     if (plansResult.ok) setPlans(plansResult.data.plans);
     else setProblem(plansResult.problem);
     // Plans are public: a subscription we may not read (403 for a member) only means no "current" mark.
-    if (subscriptionResult?.ok) setCurrent(subscriptionResult.data.plan_tier);
+    if (subscriptionResult?.ok) {
+      setCurrent(subscriptionResult.data.plan_tier);
+      // A live paid subscription switches plans; checkout is only the way in.
+      setSubscribed(subscriptionResult.data.plan_tier !== "free"
+        && ["active", "trialing", "past_due", "unpaid"].includes(subscriptionResult.data.subscription_status));
+    }
   }, []);
 
   useEffect(() => { void load(); }, [load]);
@@ -73,10 +83,17 @@ export default function PricingPage() {
               plan={plan}
               current={plan.tier === current}
               busy={busy !== null}
-              onUpgrade={signedIn && plan.tier !== "free" ? () => void upgrade(plan.tier as PaidTier) : undefined}
+              onUpgrade={signedIn && plan.tier !== "free"
+                ? () => void (subscribed ? planSwitch.open(plan.tier as PaidTier) : upgrade(plan.tier as PaidTier))
+                : undefined}
+              actionLabel={subscribed ? format(messages.plan.switchTo, { plan: plan.name }) : undefined}
             />
           ))}
         </div>
+      )}
+      {planSwitch.target && current && (
+        <ChangePlanDialog current={current} target={planSwitch.target} preview={planSwitch.preview} busy={planSwitch.busy}
+          onConfirm={() => void planSwitch.confirm()} onClose={planSwitch.close} />
       )}
     </>
   );
