@@ -48,6 +48,14 @@ public sealed class StripeOptions
 
     public bool IsDemo => ForceDemoMode || string.IsNullOrWhiteSpace(SecretKey);
 
+    /// <summary>
+    /// The Stripe mode whose events this app applies: live with a live key (<c>sk_live_</c>, or a restricted
+    /// <c>rk_live_</c>), test with any other key and always in demo mode (demo events are test-mode events, so a
+    /// live event never reaches a demo deployment's tenants).
+    /// </summary>
+    public bool IsLiveMode => !IsDemo && SecretKey.Trim() is var key &&
+                              (key.StartsWith("sk_live_", StringComparison.Ordinal) || key.StartsWith("rk_live_", StringComparison.Ordinal));
+
     public IReadOnlyList<string> WebhookSecrets =>
         WebhookSecret.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

@@ -39,6 +39,10 @@ public sealed class Tenant
     public BillingPeriod CurrentPeriod(DateTimeOffset now) =>
         BillingPeriod.Current(BillingPeriodStart, BillingPeriodEnd, now);
 
+    /// <summary>True when the tenant is linked to another Stripe customer than the one named: checkout creates one customer per tenant.</summary>
+    public bool IsLinkedToAnotherCustomer(string? customerId) =>
+        customerId is not null && StripeCustomerId is not null && customerId != StripeCustomerId;
+
     /// <summary>
     /// The tier whose limits apply at <paramref name="now"/>: the one rule, here and as SQL in
     /// <see cref="LimitsTierSql"/>. A grace that has run out means free limits, without an event: time alone ends it.
@@ -49,16 +53,14 @@ public sealed class Tenant
     public static string LimitsTierSql(string now) => $"(CASE WHEN grace_until <= {now} THEN 'free' ELSE limits_tier END)";
 
     /// <summary>
-    /// Links the Stripe customer: once, since checkout creates one customer per tenant. Returns false when
-    /// the event names a different customer than the one linked.
+    /// Links the Stripe customer, once. Only for an event that passed every check: an event that changes
+    /// nothing else (another mode, a price that is not ours, another tenant's subscription) links nothing either.
     /// </summary>
-    public bool LinkCustomer(string? customerId, DateTimeOffset now)
+    public void LinkCustomer(string? customerId, DateTimeOffset now)
     {
-        if (customerId is null || customerId == StripeCustomerId) return true;
-        if (StripeCustomerId is not null) return false;
+        if (customerId is null || StripeCustomerId is not null) return;
         StripeCustomerId = customerId;
         UpdatedAt = now;
-        return true;
     }
 
     /// <summary>
