@@ -37,7 +37,9 @@ public sealed class SubscriptionSchedule
         var ends = !Ended && state.HasEnded;
         if (ends) Ended = true;
         StripeCreatedAt ??= state.StripeCreatedAt;
-        if (Position is { } last && at <= last)
+        // Two events of one schedule in one second cannot be ordered from the events: the larger event id wins, the
+        // same in every order (Stripe sends them for our own two-step create-then-update, which differ in rank).
+        if (Position is { } last && (at < last || (at == last && string.CompareOrdinal(eventId, EventId) <= 0)))
         {
             if (ends) UpdatedAt = now;
             return ends ? RecordResult.Recorded : RecordResult.Stale;
@@ -72,13 +74,12 @@ public sealed record ScheduleState(string ScheduleId, string SubscriptionId, boo
             return null;
         var status = evt.ObjectString("status");
         var o = evt.Object;
-        long? currentStart = o.TryGetProperty("current_phase", out var current) && current.ValueKind == JsonValueKind.Object &&
-                             current.TryGetProperty("start_date", out var cs) && cs.TryGetInt64(out var c) ? c : null;
+        long? currentStart = o.TryGetProperty("current_phase", out var current) && current.ValueKind == JsonValueKind.Object ? Seconds(current, "start_date") : null;
         (long Start, string? Price)? next = null;
         if (o.TryGetProperty("phases", out var phases) && phases.ValueKind == JsonValueKind.Array)
         {
             next = phases.EnumerateArray()
-                .Select(p => (Start: p.TryGetProperty("start_date", out var st) && st.TryGetInt64(out var v) ? v : (long?)null, Price: FirstPrice(p)))
+                .Select(p => (Start: Seconds(p, "start_date"), Price: FirstPrice(p)))
                 .Where(p => p.Start is { } start && (currentStart is null || start > currentStart))
                 .OrderBy(p => p.Start)
                 .Select(p => ((long, string?)?)(p.Start!.Value, p.Price))
@@ -88,9 +89,13 @@ public sealed record ScheduleState(string ScheduleId, string SubscriptionId, boo
             next is { } at ? DateTimeOffset.FromUnixTimeSeconds(at.Start) : null, evt.ObjectTime("created"));
     }
 
+    private static long? Seconds(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seconds) ? seconds : null;
+
     private static string? FirstPrice(JsonElement phase) =>
         phase.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array && items.GetArrayLength() > 0 &&
         items[0].TryGetProperty("price", out var price)
-            ? price.ValueKind == JsonValueKind.String ? price.GetString() : price.TryGetProperty("id", out var id) ? id.GetString() : null
+            ? price.ValueKind == JsonValueKind.String ? price.GetString()
+              : price.ValueKind == JsonValueKind.Object && price.TryGetProperty("id", out var id) ? id.GetString() : null
             : null;
 }

@@ -70,10 +70,6 @@ public sealed class Tenant
     /// (incomplete, paused: no paid limits); failing that one whose checkout completed but whose state has
     /// not arrived yet. With none left, a tenant whose subscription ended is back on free, on calendar months.
     /// </summary>
-    public SubscriptionProjection Project(IReadOnlyCollection<StripeSubscription> subscriptions, DateTimeOffset now) =>
-        Project(subscriptions, [], now, TimeSpan.Zero);
-
-    /// <inheritdoc cref="Project(IReadOnlyCollection{StripeSubscription}, DateTimeOffset)"/>
     /// <remarks>Also the limits, trial, cancellation, scheduled change and payment grace of the tenant's subscription.</remarks>
     public SubscriptionProjection Project(IReadOnlyCollection<StripeSubscription> subscriptions, IReadOnlyCollection<SubscriptionSchedule> schedules,
         DateTimeOffset now, TimeSpan grace)

@@ -186,7 +186,7 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
         [
             E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
             E("customer.subscription.created", subscription, T),
-            E("customer.subscription.trial_will_end", subscription, T.AddDays(11)),
+            E("customer.subscription.trial_will_end", (JsonObject)subscription.DeepClone(), T.AddDays(11)),
         ];
     }, r => Paid(r, tier: "enterprise", status: "trialing"), _ => new Life("enterprise", TrialEnd: T.AddDays(14)));
 
