@@ -11,9 +11,10 @@ using EventTypes = Stripe.EventTypes;
 namespace Billing.Core.Subscriptions;
 
 /// <summary>
-/// Demo mode (DESIGN.md section 11): no Stripe calls. A checkout puts the two events Stripe would send onto
-/// the real queue, where the real applier consumes them, so demo mode exercises the same pipeline; ids start
-/// with <c>demo_</c>. The portal sends the user straight back; invoices are made up from the demo subscription.
+/// Demo mode: no Stripe calls. A checkout, a plan change, a scheduled downgrade, a cancel or a resume puts the
+/// events Stripe would send onto the real queue, where the real applier consumes them, so demo mode exercises the
+/// same pipeline; ids start with <c>demo_</c>. The portal sends the user straight back; invoices are made up from
+/// the demo subscription.
 /// </summary>
 public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeOptions> options, TimeProvider clock, ILogger<DemoBillingProvider> logger) : IBillingProvider
 {
@@ -199,8 +200,8 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
         Task.FromResult(new CheckoutSessionState(CheckoutSessionStatuses.Complete, null));
 
     /// <summary>
-    /// There is no Stripe to ask. No tie can arise here anyway: a demo checkout sends one
-    /// <c>checkout.session.completed</c> and one <c>customer.subscription.created</c>, which differ in rank.
+    /// There is no Stripe to ask. A demo checkout never ties (its two events differ in rank); two demo updates of
+    /// one second can, and then the larger event id wins, which for demo ids (time-ordered) is the later one.
     /// </summary>
     public Task<string?> GetSubscriptionJsonAsync(string subscriptionId, CancellationToken ct) => Task.FromResult<string?>(null);
 
