@@ -29,7 +29,9 @@ async function sendStripeEvent(type: string, object: Record<string, unknown>, cr
 }
 
 /** A tenant whose pro subscription Stripe reports through its events (not through a demo checkout). */
-async function subscribedThroughStripeEvents(tenantId: string, extra: Record<string, unknown>, start: number, end: number) {
+async function subscribedThroughStripeEvents(token: string, tenantId: string, extra: Record<string, unknown>, start: number, end: number) {
+  // The tenant's row exists from its first authenticated request; an event for a tenant we do not know is ignored.
+  expect((await (await apiAs(token)).get("subscription")).status()).toBe(200);
   const customer = `cus_e2e_${randomUUID().slice(0, 8)}`;
   const subscription = `sub_e2e_${randomUUID().slice(0, 8)}`;
   const metadata = { tenant_id: tenantId };
@@ -43,14 +45,22 @@ async function subscribedThroughStripeEvents(tenantId: string, extra: Record<str
       price: { id: proPrice, object: "price" }, current_period_start: start, current_period_end: end }] },
     ...extra,
   }, start);
-  return { customer, subscription, metadata };
+  await subscriptionWhen(token, (x) => x.plan_tier === "pro");
+  return { token, customer, subscription, metadata };
 }
 
-async function failedPayment(s: { customer: string; subscription: string; metadata: Record<string, string> }, at: number) {
+async function failedPayment(s: { token: string; customer: string; subscription: string; metadata: Record<string, string> }, at: number) {
   await sendStripeEvent("invoice.payment_failed", {
     id: `in_e2e_${randomUUID().slice(0, 8)}`, object: "invoice", customer: s.customer, status: "open",
     parent: { type: "subscription_details", subscription_details: { subscription: s.subscription, metadata: s.metadata } },
   }, at);
+  await subscriptionWhen(s.token, (x) => x.payment_failed_at !== null);
+}
+
+/** Waits until the queue has applied the events: GET /subscription shows what they say. */
+async function subscriptionWhen(token: string, done: (s: { plan_tier: string; payment_failed_at: string | null }) => boolean) {
+  const api = await apiAs(token);
+  await expect.poll(async () => done(await (await api.get("subscription")).json())).toBe(true);
 }
 
 const banner = (page: Page, name: string) => page.locator(`li[data-banner="${name}"]`);
@@ -132,7 +142,7 @@ test("trial_shows_its_end_and_offers_to_add_a_card", async ({ page }) => {
   const { token, tenantId } = newTenantToken();
   const start = nowSeconds() - 4 * day;
   const trialEnd = start + 14 * day;
-  await subscribedThroughStripeEvents(tenantId, { status: "trialing", trial_end: trialEnd }, start, trialEnd);
+  await subscribedThroughStripeEvents(token, tenantId, { status: "trialing", trial_end: trialEnd }, start, trialEnd);
   await signIn(page, token);
 
   const trial = banner(page, "trial");
@@ -147,7 +157,7 @@ test("trial_shows_its_end_and_offers_to_add_a_card", async ({ page }) => {
 test("failed_payment_keeps_paid_limits_until_the_grace_ends", async ({ page }) => {
   const { token, tenantId } = newTenantToken();
   const start = nowSeconds() - 20 * day;
-  const s = await subscribedThroughStripeEvents(tenantId, {}, start, start + 30 * day);
+  const s = await subscribedThroughStripeEvents(token, tenantId, {}, start, start + 30 * day);
   const failedAt = nowSeconds() - 2 * day;
   await failedPayment(s, failedAt);
   await signIn(page, token);
@@ -164,7 +174,7 @@ test("failed_payment_keeps_paid_limits_until_the_grace_ends", async ({ page }) =
 test("failed_payment_past_the_grace_shows_free_limits_in_english_and_korean", async ({ page }) => {
   const { token, tenantId } = newTenantToken();
   const start = nowSeconds() - 20 * day;
-  const s = await subscribedThroughStripeEvents(tenantId, {}, start, start + 30 * day);
+  const s = await subscribedThroughStripeEvents(token, tenantId, {}, start, start + 30 * day);
   const failedAt = nowSeconds() - 10 * day;
   await failedPayment(s, failedAt);
   await signIn(page, token);

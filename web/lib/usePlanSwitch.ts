@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useState } from "react";
-import { billingApi, type ChangePreview, type PaidTier, type PlanTier } from "@/lib/api/client";
+import { billingApi, type ChangePreview, type PaidTier, type PlanTier, type Subscription } from "@/lib/api/client";
 import type { ApiProblem } from "@/lib/api/problem";
 import { rememberCheckout } from "@/lib/checkoutIntent";
 import type { Locale } from "@/lib/i18n/messages";
@@ -10,8 +10,20 @@ import { billingPath } from "@/lib/routes";
 /**
  * Switching a paid plan: open the confirmation with Stripe's preview, then change. An upgrade that went through
  * goes to the success page, which waits for the new plan as after a checkout; one whose payment needs the
- * customer opens Stripe's invoice page; a scheduled downgrade goes back to the dashboard, which shows it.
+ * customer opens Stripe's invoice page; a scheduled downgrade goes back to the dashboard once the schedule shows.
  */
+const POLL_EVERY_MS = 1000;
+const WAIT_AT_MOST_MS = 15_000;
+
+async function waitForSubscription(done: (subscription: Subscription) => boolean) {
+  const started = Date.now();
+  while (Date.now() - started < WAIT_AT_MOST_MS) {
+    const current = await billingApi().subscription();
+    if (current.ok && done(current.data)) return;
+    await new Promise((resolve) => setTimeout(resolve, POLL_EVERY_MS));
+  }
+}
+
 export function usePlanSwitch(locale: Locale, current: PlanTier | null, onProblem: (problem: ApiProblem) => void) {
   const [target, setTarget] = useState<PaidTier | null>(null);
   const [preview, setPreview] = useState<ChangePreview | null>(null);
@@ -54,6 +66,10 @@ export function usePlanSwitch(locale: Locale, current: PlanTier | null, onProble
           window.location.assign(result.data.hosted_invoice_url);
           return;
         }
+        break;
+      case "scheduled":
+        // The dashboard shows the scheduled switch once Stripe's event about the schedule has arrived: wait for it.
+        await waitForSubscription((s) => s.pending_plan_tier === target);
         break;
     }
     window.location.assign(billingPath(locale));
