@@ -77,7 +77,8 @@ start_azurite() {
   "$REPO_ROOT/node_modules/.bin/azurite-queue" --queueHost 127.0.0.1 --queuePort "$port" --location "$data" \
     --skipApiVersionCheck --disableTelemetry --silent >"$data/azurite.log" 2>&1 &
   echo $! >"$data/azurite.pid"
-  for _ in $(seq 1 100); do
+  # Up to 30 s: Node starts slowly on a 2-core machine busy with builds (a drill restarts Azurite mid-run).
+  for _ in $(seq 1 300); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
     sleep 0.1
   done

@@ -26,7 +26,7 @@ log "Building"
 dotnet build LogiNexus.Billing.sln -c Release --nologo -v minimal
 start_postgres "$STATE/pgdata" "$PG_PORT"
 # One Azurite account per DevHost the tests start, so hosts never take each other's queue messages.
-ACCOUNTS="$(printf 'billing%02d,' $(seq 1 16))devstoreaccount1"
+ACCOUNTS="$(printf 'billing%02d,' $(seq 1 24))devstoreaccount1"
 export AZURITE_ACCOUNTS="$(echo "$ACCOUNTS" | tr ',' '\n' | sed "s|$|:$AZURITE_ACCOUNT_KEY|" | paste -sd';')"
 start_azurite "$STATE/azurite" "$AZURITE_PORT"
 

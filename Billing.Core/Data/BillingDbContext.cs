@@ -82,7 +82,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             s.Ignore(x => x.EffectiveStatus);
             s.Ignore(x => x.IsLive);
             s.Ignore(x => x.PaymentFailedAt);
-            s.Property(x => x.FailedPaymentsAt).HasDefaultValueSql("'{}'");
+            s.Property(x => x.FailedPaymentsAt).HasDefaultValueSql("ARRAY[]::timestamp with time zone[]");
             s.ToTable(x => x.HasCheckConstraint("ck_subscriptions_plan_tier", "plan_tier IS NULL OR plan_tier IN ('pro', 'enterprise')"));
         });
 

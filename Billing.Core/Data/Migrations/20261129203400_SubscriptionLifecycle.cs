@@ -66,7 +66,7 @@ namespace Billing.Core.Data.Migrations
                 table: "subscriptions",
                 type: "timestamp with time zone[]",
                 nullable: false,
-                defaultValueSql: "'{}'");
+                defaultValueSql: "ARRAY[]::timestamp with time zone[]");
 
             migrationBuilder.AddColumn<DateTimeOffset>(
                 name: "last_paid_at",

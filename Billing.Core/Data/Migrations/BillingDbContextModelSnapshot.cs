@@ -79,7 +79,7 @@ namespace Billing.Core.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone[]")
                         .HasColumnName("failed_payments_at")
-                        .HasDefaultValueSql("'{}'");
+                        .HasDefaultValueSql("ARRAY[]::timestamp with time zone[]");
 
                     b.Property<DateTimeOffset?>("LastPaidAt")
                         .HasColumnType("timestamp with time zone")
