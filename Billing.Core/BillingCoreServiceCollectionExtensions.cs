@@ -46,8 +46,13 @@ public static class BillingCoreServiceCollectionExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.PriceEnterprise), "STRIPE_PRICE_ENTERPRISE is required")
             .Validate(o => o.PricePro != o.PriceEnterprise, "STRIPE_PRICE_PRO and STRIPE_PRICE_ENTERPRISE must differ")
             .Validate(o => o.ApiBase.Length == 0 || IsAbsoluteHttpUrl(o.ApiBase), "STRIPE_API_BASE must be an absolute http(s) URL")
+            .Validate(o => o.ForceDemoMode || !string.IsNullOrWhiteSpace(o.SecretKey),
+                "STRIPE_SECRET_KEY is required (sk_… or rk_…); to run without Stripe locally, ask for demo mode with DEMO_MODE=true")
             .Validate(o => o.SecretKey.Length == 0 || o.SecretKey.StartsWith("sk_", StringComparison.Ordinal) || o.SecretKey.StartsWith("rk_", StringComparison.Ordinal),
-                "STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…) or empty for demo mode")
+                "STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…)")
+            // A host without IHostEnvironment (a bare service collection) counts as production, as for the authority.
+            .Validate<IServiceProvider>((o, sp) => !o.ForceDemoMode || sp.GetService<IHostEnvironment>() is { } env && !env.IsProduction(),
+                "DEMO_MODE=true is refused in the Production environment (AZURE_FUNCTIONS_ENVIRONMENT/ASPNETCORE_ENVIRONMENT): in demo mode any tenant admin upgrades for free")
             .Validate(o => IsNCrontab(o.ReconcileSchedule), "STRIPE_RECONCILE_SCHEDULE must be a six-field NCRONTAB expression such as '0 30 3 * * *'")
             .Validate(o => o.TrialDays is >= 0 and <= StripeOptions.MaxTrialDays,
                 $"STRIPE_TRIAL_DAYS must be a whole number of days from 0 (no trial) to {StripeOptions.MaxTrialDays}")
@@ -60,6 +65,9 @@ public static class BillingCoreServiceCollectionExtensions
                 $"USAGE_IDEMPOTENCY_RETENTION_DAYS must be a whole number of days from {BillingOptions.MinRetentionDays} (longer than any billing period) to {BillingOptions.MaxRetentionDays}")
             .Validate(o => o.PaymentGraceDays is >= 0 and <= BillingOptions.MaxPaymentGraceDays,
                 $"PAYMENT_GRACE_DAYS must be a whole number of days from 0 to {BillingOptions.MaxPaymentGraceDays}")
+            .Validate(o => o.WebhookPayloadRetentionDays is >= BillingOptions.MinPayloadRetentionDays and <= BillingOptions.MaxRetentionDays,
+                $"WEBHOOK_PAYLOAD_RETENTION_DAYS must be a whole number of days from {BillingOptions.MinPayloadRetentionDays} to {BillingOptions.MaxRetentionDays}")
+            .Validate(o => IsNCrontab(o.PayloadSweepSchedule), "WEBHOOK_PAYLOAD_SWEEP_SCHEDULE must be a six-field NCRONTAB expression such as '0 15 4 * * *'")
             .ValidateOnStart();
 
         services.AddOptions<StorageOptions>().Configure(o => StorageOptions.Bind(o, configuration))
@@ -80,6 +88,7 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton<UsageService>();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<UsageRollover>();
+        services.AddSingleton<WebhookPayloadRetention>();
         services.AddSingleton<CheckoutService>();
         services.AddSingleton<SubscriptionLifecycle>();
         services.AddSingleton<InvoiceHistory>();

@@ -32,7 +32,8 @@ public static class DevHostCli
           --settings PATH   local.settings.json to read (default: ./local.settings.json, then beside the app)
           -h, --help        show this text
 
-        Environment: ASPNETCORE_URLS (where to listen; default http://127.0.0.1:7071) and every setting of
+        Environment: ASPNETCORE_URLS (where to listen; default http://127.0.0.1:7071), AZURE_FUNCTIONS_ENVIRONMENT or
+        ASPNETCORE_ENVIRONMENT (default Development; DEMO_MODE=true is refused in Production) and every setting of
         docs/settings.md. Environment variables win over the settings file's Values.
         """;
 

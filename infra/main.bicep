@@ -29,9 +29,6 @@ param stripeApiBase string = ''
 @description('false turns limit enforcement off (usage is still counted).')
 param billingEnabled bool = true
 
-@description('true forces demo mode even with a Stripe key.')
-param demoMode bool = false
-
 @description('Expected iss / aud of LogiNexus tokens; optional OpenID authority for RS256 keys.')
 param jwtIssuer string
 param jwtAudience string
@@ -57,6 +54,14 @@ param trialDays int = 0
 @minValue(0)
 @maxValue(60)
 param paymentGraceDays int = 7
+
+@description('Days a webhook event\'s raw payload (customer data) is kept before it is cleared; its row stays for dedup.')
+@minValue(7)
+@maxValue(3650)
+param webhookPayloadRetentionDays int = 90
+
+@description('NCRONTAB (UTC) of the daily webhook payload sweep.')
+param webhookPayloadSweepSchedule string = '0 15 4 * * *'
 
 @description('Entra principal that deploys and runs the migrations: the PostgreSQL Entra administrator. The app gets its own non-admin role with DML grants only (infra/grant-app.sql).')
 param deployerObjectId string
@@ -90,8 +95,11 @@ param postgresOperatorConnections int = 10
 @description('E-mail address the operations alerts (infra/modules/alerts.bicep) go to.')
 param alertEmail string
 
+// Required: demo mode is never deployed (the app runs as Production in Azure, where DEMO_MODE=true stops it), and an
+// empty key would stop the app at start. The parameter files read it from the shell with no default.
 @secure()
-@description('Stripe secret key; empty means demo mode.')
+@minLength(1)
+@description('Stripe secret key (sk_… or rk_…; dev: a test-mode key).')
 param stripeSecretKey string
 
 @secure()
@@ -181,7 +189,6 @@ module functionApp 'modules/functionapp.bicep' = {
     stripePriceEnterprise: stripePriceEnterprise
     stripeApiBase: stripeApiBase
     billingEnabled: billingEnabled
-    demoMode: demoMode
     jwtIssuer: jwtIssuer
     jwtAudience: jwtAudience
     jwtAuthority: jwtAuthority
@@ -190,6 +197,8 @@ module functionApp 'modules/functionapp.bicep' = {
     reconcileSchedule: reconcileSchedule
     trialDays: trialDays
     paymentGraceDays: paymentGraceDays
+    webhookPayloadRetentionDays: webhookPayloadRetentionDays
+    webhookPayloadSweepSchedule: webhookPayloadSweepSchedule
     maximumInstanceCount: maximumInstanceCount
     databaseMaxPoolSize: databaseMaxPoolSize
   }

@@ -42,6 +42,28 @@ ensure_web_modules() {
   fi
 }
 
+# claim_local_run STATE_DIR: one run.sh per state folder. Writes STATE_DIR/run.pid with this shell's pid, or, while
+# another live process holds it, prints one line (what runs, how to stop it) and fails without touching anything.
+claim_local_run() {
+  local state="$1" pid
+  mkdir -p "$state"
+  if ! (set -o noclobber; echo "$$" >"$state/run.pid") 2>/dev/null; then
+    pid="$(cat "$state/run.pid" 2>/dev/null || true)"
+    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+      echo "LogiNexus Billing is already running from $state (run.sh, pid $pid, with its PostgreSQL and Azurite): use it, or stop it with Ctrl-C in its terminal or kill $pid" >&2
+      return 1
+    fi
+    rm -f "$state/run.pid" # left by a run that ended without its cleanup
+    (set -o noclobber; echo "$$" >"$state/run.pid") 2>/dev/null || { echo "Another run.sh is starting from $state right now; try again" >&2; return 1; }
+  fi
+}
+
+# release_local_run STATE_DIR: gives the claim up, if it is this shell's.
+release_local_run() {
+  [[ "$(cat "$1/run.pid" 2>/dev/null || true)" == "$$" ]] && rm -f "$1/run.pid"
+  return 0
+}
+
 # start_postgres DATA_DIR PORT [durable]: initialises the cluster on first use; fsync stays on when durable.
 start_postgres() {
   local data="$1" port="$2" durable="${3:-}" bin
@@ -77,9 +99,9 @@ start_azurite() {
   "$REPO_ROOT/node_modules/.bin/azurite-queue" --queueHost 127.0.0.1 --queuePort "$port" --location "$data" \
     --skipApiVersionCheck --disableTelemetry --silent >"$data/azurite.log" 2>&1 &
   echo $! >"$data/azurite.pid"
-  # Up to 30 s: Node starts slowly on a 2-core machine busy with builds (a drill restarts Azurite mid-run).
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 600); do # up to 60 s: on a busy machine node takes a while to load Azurite
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$(cat "$data/azurite.pid")" 2>/dev/null || break # it exited (the port taken, say)
     sleep 0.1
   done
   echo "Azurite did not start; see $data/azurite.log" >&2

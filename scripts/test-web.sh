@@ -91,7 +91,8 @@ log "Building the frontend against $API_URL"
 (cd "$WEB" && NEXT_PUBLIC_BILLING_API_URL="$API_URL" NEXT_PUBLIC_DEV_SIGN_IN=true npm run --silent build >"$STATE/next-build.log" 2>&1) \
   || { cat "$STATE/next-build.log" >&2; echo "${passed} passed, $((failed + 1)) failed"; exit 1; }
 
-"$WEB/node_modules/.bin/serve" -L -n -l "tcp://127.0.0.1:$WEB_PORT" "$WEB/out" >"$STATE/serve.log" 2>&1 &
+# With the headers the Static Web App sends (serve.json, written by the build); the browser tests fail on a CSP violation.
+"$WEB/node_modules/.bin/serve" -L -n -c "$WEB/serve.json" -l "tcp://127.0.0.1:$WEB_PORT" "$WEB/out" >"$STATE/serve.log" 2>&1 &
 SERVE_PID=$!
 
 ready=""

@@ -38,6 +38,10 @@ export BILLING_TEST_AZURITE_DATA="$STATE/azurite"
 export BILLING_TEST_AZURITE_PORT="$AZURITE_PORT"
 export BILLING_TEST_AZURITE_ACCOUNTS="$ACCOUNTS"
 export BILLING_TEST_AZURITE_KEY="$AZURITE_ACCOUNT_KEY"
+# Files the tests write (settings files, drill clusters) go here, inside the state folder cleanup removes.
+export BILLING_TEST_SCRATCH="$STATE/scratch"
+mkdir -p "$BILLING_TEST_SCRATCH"
+chmod 755 "$BILLING_TEST_SCRATCH"
 # Billing.Tests/Infrastructure/ContractValidator.cs writes what it validated against openapi/billing.yaml here.
 export BILLING_TEST_CONTRACT_REPORT="$STATE/contract-report.txt"
 

@@ -65,6 +65,8 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             w.HasKey(x => x.Id);
             w.HasIndex(x => x.StripeEventId).IsUnique();
             w.Property(x => x.Payload).HasColumnType("jsonb");
+            // The payload sweep's way in: only rows whose payload is still kept, oldest first.
+            w.HasIndex(x => x.ReceivedAt).HasFilter("payload IS NOT NULL").HasDatabaseName("ix_webhook_events_received_at_payload_kept");
             w.ToTable(x => x.HasCheckConstraint("ck_webhook_events_outcome",
                 $"outcome IS NULL OR outcome IN ({string.Join(", ", WebhookOutcomes.All.Select(o => $"'{o}'"))})"));
         });

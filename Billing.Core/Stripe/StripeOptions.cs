@@ -5,7 +5,7 @@ namespace Billing.Core.Stripe;
 
 public sealed class StripeOptions
 {
-    /// <summary>Empty means demo mode (DESIGN.md section 11).</summary>
+    /// <summary><c>sk_…</c> or <c>rk_…</c>; required unless <see cref="ForceDemoMode"/> (an empty key never means demo mode).</summary>
     [ConfigurationKeyName("STRIPE_SECRET_KEY")]
     public string SecretKey { get; set; } = "";
 
@@ -34,6 +34,10 @@ public sealed class StripeOptions
     /// <summary>Stripe's own limit on a trial.</summary>
     public const int MaxTrialDays = 730;
 
+    /// <summary>
+    /// The only way into demo mode (no Stripe, limits not enforced, so free upgrades): asked for, never fallen into.
+    /// Refused in the Production environment.
+    /// </summary>
     [ConfigurationKeyName("DEMO_MODE")]
     public bool ForceDemoMode { get; set; }
 
@@ -46,7 +50,7 @@ public sealed class StripeOptions
     /// <summary>How long one pooled connection to Stripe is reused; a new one resolves DNS again.</summary>
     public TimeSpan PooledConnectionLifetime { get; set; } = TimeSpan.FromMinutes(2);
 
-    public bool IsDemo => ForceDemoMode || string.IsNullOrWhiteSpace(SecretKey);
+    public bool IsDemo => ForceDemoMode;
 
     /// <summary>
     /// The Stripe mode whose events this app applies: live with a live key (<c>sk_live_</c>, or a restricted

@@ -100,9 +100,9 @@ public sealed class UsageService(
         if (!WireNames.TryParseResource(resourceName, out var resource))
             throw BillingException.NotFound("Unknown resource. Use shipments, escrows or api_calls.");
         if (idempotencyKey is null)
-            throw BillingException.Validation("Idempotency-Key", "Required: the Idempotency-Key of the consume to give back.");
+            throw BillingException.Validation("Idempotency-Key", "is required: the Idempotency-Key of the consume to give back");
         if (!IsValidIdempotencyKey(idempotencyKey))
-            throw BillingException.Validation("Idempotency-Key", $"Must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
+            throw BillingException.Validation("Idempotency-Key", IdempotencyKeyRule);
 
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         var now = clock.GetUtcNow();

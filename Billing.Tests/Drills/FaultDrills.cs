@@ -219,7 +219,7 @@ public sealed class FaultDrills : IAsyncLifetime
 
             var waiting = await Eventually.ValueAsync(() => Db.ScalarAsync<long>(_env.SharedDatabase,
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%' AND datname = current_database()"),
-                n => n > 0, TimeSpan.FromSeconds(30));
+                n => n > 0, TimeSpan.FromSeconds(60)); // a DevHost process starting on a busy 2-core machine takes a while
             Assert.True(waiting > 0, "the DevHost process never started applying the event");
         }
         finally

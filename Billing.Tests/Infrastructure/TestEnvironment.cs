@@ -4,6 +4,8 @@ using Billing.Functions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using System.Collections.Concurrent;
@@ -124,6 +126,8 @@ public sealed class TestEnvironment
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        // Like DevHost, a local run: Development (where DEMO_MODE=true is allowed). Without it the app assumes Production.
+        services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = Environments.Development, ApplicationName = "Billing.Tests" });
         if (clock is not null) services.AddSingleton(clock);
         services.AddBilling(configuration);
         configure?.Invoke(services);

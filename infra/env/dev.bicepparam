@@ -14,6 +14,7 @@ param postgresSkuTier = 'Burstable'
 param postgresMaxConnections = 429
 param databaseMaxPoolSize = 5
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL', 'billing-dev-alerts@loginexus.example')
-param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY', '')
+// No default: without STRIPE_SECRET_KEY in the shell the deployment stops here (demo mode is never deployed).
+param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY')
 param stripeWebhookSecret = readEnvironmentVariable('STRIPE_WEBHOOK_SECRET', '')
 param jwtSigningKey = readEnvironmentVariable('AUTH_JWT_SIGNING_KEY', '')

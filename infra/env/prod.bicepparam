@@ -16,6 +16,7 @@ param maximumInstanceCount = 100
 param postgresMaxConnections = 859 // the default of Standard_D2ds_v5
 param databaseMaxPoolSize = 8 // 8 × 100 = 800 ≤ 859 − 15 − 10
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL', 'billing-alerts@loginexus.example')
-param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY', '')
+// No default: without STRIPE_SECRET_KEY in the shell the deployment stops here (demo mode is never deployed).
+param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY')
 param stripeWebhookSecret = readEnvironmentVariable('STRIPE_WEBHOOK_SECRET', '')
 param jwtSigningKey = readEnvironmentVariable('AUTH_JWT_SIGNING_KEY', '')

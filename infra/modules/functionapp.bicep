@@ -30,7 +30,6 @@ param stripePricePro string
 param stripePriceEnterprise string
 param stripeApiBase string
 param billingEnabled bool
-param demoMode bool
 param jwtIssuer string
 param jwtAudience string
 param jwtAuthority string
@@ -39,6 +38,8 @@ param idempotencyRetentionDays int
 param reconcileSchedule string
 param trialDays int
 param paymentGraceDays int
+param webhookPayloadRetentionDays int
+param webhookPayloadSweepSchedule string
 
 @minValue(40)
 @maxValue(1000)
@@ -99,7 +100,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'STRIPE_PRICE_ENTERPRISE', value: stripePriceEnterprise }
         { name: 'STRIPE_API_BASE', value: stripeApiBase }
         { name: 'BILLING_ENABLED', value: string(billingEnabled) }
-        { name: 'DEMO_MODE', value: string(demoMode) }
+        // Never demo mode in Azure: the app runs as Production here, where DEMO_MODE=true stops it at start.
+        { name: 'DEMO_MODE', value: 'false' }
         { name: 'FRONTEND_BASE_URL', value: frontendBaseUrl }
         { name: 'AUTH_JWT_ISSUER', value: jwtIssuer }
         { name: 'AUTH_JWT_AUDIENCE', value: jwtAudience }
@@ -109,6 +111,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'STRIPE_RECONCILE_SCHEDULE', value: reconcileSchedule }
         { name: 'STRIPE_TRIAL_DAYS', value: string(trialDays) }
         { name: 'PAYMENT_GRACE_DAYS', value: string(paymentGraceDays) }
+        { name: 'WEBHOOK_PAYLOAD_RETENTION_DAYS', value: string(webhookPayloadRetentionDays) }
+        { name: 'WEBHOOK_PAYLOAD_SWEEP_SCHEDULE', value: webhookPayloadSweepSchedule }
       ]
     }
   }

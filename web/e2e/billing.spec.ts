@@ -1,5 +1,7 @@
-import { expect, request, test } from "@playwright/test";
-import { apiAs, apiUrl, expectAccessible, newTenantToken, problemAlert, screenshots, signIn, upgradeThroughApi } from "./support";
+import { expect, request } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { apiAs, apiUrl, expectAccessible, newTenantToken, problemAlert, screenshots, signIn, test, upgradeThroughApi } from "./support";
 
 interface ApiPlan { tier: string; name: string; price_monthly: number; currency: string }
 
@@ -211,4 +213,32 @@ test("dev_sign_in_takes_a_pasted_token", async ({ page }) => {
   await expect(page).toHaveURL(/\/en\/billing\/$/);
   await expect(page.getByRole("progressbar", { name: "Shipments" })).toBeVisible();
   expect(await page.evaluate(() => Object.values(sessionStorage))).toContain(token);
+});
+
+test("every_page_is_served_with_the_static_web_apps_security_headers", async ({ page }) => {
+  // What Azure sends: the build's out/staticwebapp.config.json (its policy filled in by scripts/security-headers.mjs).
+  const config = JSON.parse(readFileSync(path.join(__dirname, "..", "out", "staticwebapp.config.json"), "utf8")) as {
+    globalHeaders: Record<string, string>;
+  };
+  const policy = config.globalHeaders["Content-Security-Policy"];
+  expect(policy).toContain("default-src 'self'");
+  expect(policy).toContain("frame-ancestors 'none'");
+  expect(policy).toContain(`connect-src 'self' ${new URL(apiUrl).origin}`);
+  expect(policy).not.toContain("unsafe-inline");
+  expect(config.globalHeaders["X-Content-Type-Options"]).toBe("nosniff");
+  expect(config.globalHeaders["Referrer-Policy"]).toBeTruthy();
+  for (const locale of ["en", "ko"]) {
+    for (const pagePath of ["", "pricing/", "success/", "canceled/", "sign-in/"]) {
+      const response = await page.request.get(`/${locale}/billing/${pagePath}`);
+      expect(response.status(), pagePath).toBe(200);
+      const headers = response.headers();
+      for (const [name, value] of Object.entries(config.globalHeaders)) expect(headers[name.toLowerCase()], `${name} on /${locale}/billing/${pagePath}`).toBe(value);
+    }
+  }
+});
+
+test("the_not_found_page_renders_under_the_policy", async ({ page }) => {
+  const response = await page.goto("/en/billing/no-such-page/");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("404");
 });

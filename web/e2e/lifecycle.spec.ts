@@ -1,7 +1,7 @@
-import { expect, request, test, type Page } from "@playwright/test";
+import { expect, request, type Page } from "@playwright/test";
 import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { apiAs, apiUrl, expectAccessible, newTenantToken, screenshots, signIn, upgradeThroughApi } from "./support";
+import { apiAs, apiUrl, expectAccessible, newTenantToken, screenshots, signIn, test, upgradeThroughApi } from "./support";
 
 // The life of a subscription after checkout, against DevHost in demo mode: switches, a scheduled downgrade,
 // cancel and resume go through the API's demo events; trials and failed payments are Stripe's own events,

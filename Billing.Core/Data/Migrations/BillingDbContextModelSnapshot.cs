@@ -444,7 +444,6 @@ namespace Billing.Core.Data.Migrations
                         .HasColumnName("outcome");
 
                     b.Property<string>("Payload")
-                        .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("payload");
 
@@ -463,6 +462,10 @@ namespace Billing.Core.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_webhook_events");
+
+                    b.HasIndex("ReceivedAt")
+                        .HasDatabaseName("ix_webhook_events_received_at_payload_kept")
+                        .HasFilter("payload IS NOT NULL");
 
                     b.HasIndex("StripeEventId")
                         .IsUnique()
