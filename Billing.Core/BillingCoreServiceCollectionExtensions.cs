@@ -58,6 +58,8 @@ public static class BillingCoreServiceCollectionExtensions
             .Validate<IServiceProvider>((o, sp) => !o.ForceDemoMode || sp.GetService<IHostEnvironment>() is { } env && !env.IsProduction(),
                 "DEMO_MODE=true is refused in the Production environment (AZURE_FUNCTIONS_ENVIRONMENT/ASPNETCORE_ENVIRONMENT): in demo mode any tenant admin upgrades for free")
             .Validate(o => IsNCrontab(o.ReconcileSchedule), "STRIPE_RECONCILE_SCHEDULE must be a six-field NCRONTAB expression such as '0 30 3 * * *'")
+            .Validate(o => o.TrialDays is >= 0 and <= StripeOptions.MaxTrialDays,
+                $"STRIPE_TRIAL_DAYS must be a whole number of days from 0 (no trial) to {StripeOptions.MaxTrialDays}")
             .ValidateOnStart();
 
         services.AddOptions<BillingOptions>().Bind(configuration)
@@ -65,6 +67,8 @@ public static class BillingCoreServiceCollectionExtensions
             .Validate(o => IsNCrontab(o.RolloverSchedule), "USAGE_ROLLOVER_SCHEDULE must be a six-field NCRONTAB expression such as '0 5 * * * *'")
             .Validate(o => o.IdempotencyRetentionDays is >= BillingOptions.MinRetentionDays and <= BillingOptions.MaxRetentionDays,
                 $"USAGE_IDEMPOTENCY_RETENTION_DAYS must be a whole number of days from {BillingOptions.MinRetentionDays} (longer than any billing period) to {BillingOptions.MaxRetentionDays}")
+            .Validate(o => o.PaymentGraceDays is >= 0 and <= BillingOptions.MaxPaymentGraceDays,
+                $"PAYMENT_GRACE_DAYS must be a whole number of days from 0 to {BillingOptions.MaxPaymentGraceDays}")
             .Validate(o => o.WebhookPayloadRetentionDays is >= BillingOptions.MinPayloadRetentionDays and <= BillingOptions.MaxRetentionDays,
                 $"WEBHOOK_PAYLOAD_RETENTION_DAYS must be a whole number of days from {BillingOptions.MinPayloadRetentionDays} to {BillingOptions.MaxRetentionDays}")
             .Validate(o => IsNCrontab(o.PayloadSweepSchedule), "WEBHOOK_PAYLOAD_SWEEP_SCHEDULE must be a six-field NCRONTAB expression such as '0 15 4 * * *'")
@@ -93,6 +97,7 @@ public static class BillingCoreServiceCollectionExtensions
         services.AddSingleton<UsageRollover>();
         services.AddSingleton<WebhookPayloadRetention>();
         services.AddSingleton<CheckoutService>();
+        services.AddSingleton<SubscriptionLifecycle>();
         services.AddSingleton<InvoiceHistory>();
         services.AddSingleton(sp => StripeHttp.CreateClient(sp.GetRequiredService<IOptions<StripeOptions>>().Value));
         services.AddSingleton<StripeCalls>();

@@ -24,6 +24,17 @@ public sealed class BillingOptions
     public int IdempotencyRetentionDays { get; set; } = 45;
 
     /// <summary>
+    /// Days a past-due subscription keeps its paid limits after the first failed payment of a run of failures;
+    /// after that its limits are free's until an invoice is paid.
+    /// </summary>
+    [ConfigurationKeyName("PAYMENT_GRACE_DAYS")]
+    public int PaymentGraceDays { get; set; } = 7;
+
+    public const int MaxPaymentGraceDays = 60;
+
+    public TimeSpan PaymentGrace => TimeSpan.FromDays(PaymentGraceDays);
+
+    /// <summary>
     /// How long a webhook event's raw payload (customer names, e-mails, addresses) is kept before the
     /// ClearWebhookPayloads timer clears it; the <c>webhook_events</c> row stays, so dedup keeps working.
     /// </summary>

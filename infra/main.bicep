@@ -57,6 +57,16 @@ param idempotencyRetentionDays int = 45
 @description('NCRONTAB (UTC) of the daily reconciliation with Stripe: a quiet hour.')
 param reconcileSchedule string = '0 30 3 * * *'
 
+@description('Days of free trial a tenant\'s first subscription starts with; 0 means none.')
+@minValue(0)
+@maxValue(730)
+param trialDays int = 0
+
+@description('Days a past-due subscription keeps its paid limits after the first failed payment of a run.')
+@minValue(0)
+@maxValue(60)
+param paymentGraceDays int = 7
+
 @description('Days a webhook event\'s raw payload (customer data) is kept before it is cleared; its row stays for dedup.')
 @minValue(7)
 @maxValue(3650)
@@ -207,6 +217,8 @@ module functionApp 'modules/functionapp.bicep' = {
     rolloverSchedule: rolloverSchedule
     idempotencyRetentionDays: idempotencyRetentionDays
     reconcileSchedule: reconcileSchedule
+    trialDays: trialDays
+    paymentGraceDays: paymentGraceDays
     webhookPayloadRetentionDays: webhookPayloadRetentionDays
     webhookPayloadSweepSchedule: webhookPayloadSweepSchedule
     maximumInstanceCount: maximumInstanceCount

@@ -16,6 +16,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<UsageConsumption> UsageConsumptions => Set<UsageConsumption>();
     public DbSet<StripeSubscription> Subscriptions => Set<StripeSubscription>();
     public DbSet<OpenCheckoutSession> OpenCheckoutSessions => Set<OpenCheckoutSession>();
+    public DbSet<SubscriptionSchedule> SubscriptionSchedules => Set<SubscriptionSchedule>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -31,12 +32,18 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
                 .HasDefaultValue(PlanTier.Free)
                 .HasSentinel((PlanTier)(-1));
             t.Property(x => x.BillingInterval).HasConversion(IntervalConverter);
+            t.Property(x => x.LimitsTier)
+                .HasConversion(tier => WireNames.Of(tier), text => ParseTier(text))
+                .HasDefaultValue(PlanTier.Free)
+                .HasSentinel((PlanTier)(-1));
+            t.Property(x => x.PendingPlanTier).HasConversion(tier => tier == null ? null : WireNames.Of(tier.Value), text => text == null ? null : ParseTier(text));
             t.Property(x => x.SubscriptionStatus).HasDefaultValue(SubscriptionStatuses.Active);
             t.HasIndex(x => x.BillingPeriodEnd);
             t.ToTable(x =>
             {
                 x.HasCheckConstraint("ck_tenants_plan_tier", "plan_tier IN ('free', 'pro', 'enterprise')");
                 x.HasCheckConstraint("ck_tenants_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
+                x.HasCheckConstraint("ck_tenants_limits_tier", "limits_tier IN ('free', 'pro', 'enterprise')");
             });
         });
 
@@ -79,11 +86,24 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             s.Ignore(x => x.HasState);
             s.Ignore(x => x.EffectiveStatus);
             s.Ignore(x => x.IsLive);
+            s.Ignore(x => x.PaymentFailedAt);
+            s.Property(x => x.FailedPaymentsAt).HasDefaultValueSql("ARRAY[]::timestamp with time zone[]");
             s.ToTable(x =>
             {
                 x.HasCheckConstraint("ck_subscriptions_plan_tier", "plan_tier IS NULL OR plan_tier IN ('pro', 'enterprise')");
                 x.HasCheckConstraint("ck_subscriptions_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
             });
+        });
+
+        model.Entity<SubscriptionSchedule>(s =>
+        {
+            s.ToTable("subscription_schedules");
+            s.HasKey(x => x.Id);
+            s.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+            s.HasIndex(x => x.TenantId);
+            s.Property(x => x.NextTier).HasConversion(tier => tier == null ? null : WireNames.Of(tier.Value), text => text == null ? null : ParseTier(text));
+            s.Ignore(x => x.Position);
+            s.ToTable(x => x.HasCheckConstraint("ck_subscription_schedules_next_tier", "next_tier IS NULL OR next_tier IN ('free', 'pro', 'enterprise')"));
         });
 
         model.Entity<OpenCheckoutSession>(o =>

@@ -38,6 +38,12 @@ public sealed class StripeCalls(TimeProvider clock, ILogger<StripeCalls> logger)
                 logger.LogError(e, "Stripe {Operation} failed {MaxAttempts} times; giving up", operation, MaxAttempts);
                 throw BillingException.Unavailable("stripe_unavailable", "The payment provider is unavailable. Try again shortly.", RetryAfter, e);
             }
+            catch (StripeException e) when (e.StripeError?.Type == "idempotency_error")
+            {
+                // Our caller's Idempotency-Key was used before with other parameters (the in-flight 409 is retried above).
+                throw BillingException.Conflict("idempotency_key_reused",
+                    "This Idempotency-Key was already used for a different request; use a new key.");
+            }
             catch (StripeException e)
             {
                 logger.LogError(e, "Stripe {Operation} was refused: {StatusCode} {StripeCode} {StripeMessage}",

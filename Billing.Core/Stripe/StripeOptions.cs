@@ -51,6 +51,13 @@ public sealed class StripeOptions
     [ConfigurationKeyName("STRIPE_RECONCILE_SCHEDULE")]
     public string ReconcileSchedule { get; set; } = "0 30 3 * * *";
 
+    /// <summary>Days of free trial a tenant's first subscription starts with; 0 means none.</summary>
+    [ConfigurationKeyName("STRIPE_TRIAL_DAYS")]
+    public int TrialDays { get; set; }
+
+    /// <summary>Stripe's own limit on a trial.</summary>
+    public const int MaxTrialDays = 730;
+
     /// <summary>
     /// The only way into demo mode (no Stripe, limits not enforced, so free upgrades): asked for, never fallen into.
     /// Refused in the Production environment.

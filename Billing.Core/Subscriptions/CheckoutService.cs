@@ -20,6 +20,7 @@ public sealed class CheckoutService(
     public const string SessionIdPlaceholder = "{CHECKOUT_SESSION_ID}";
 
     public const string PlanTierRule = "must be pro or enterprise";
+    public const string PortalFlowRule = "must be update_payment_method, or left out for the portal's home page";
     public const string RedirectUrlRule = "must be an absolute URL on the frontend's origin (FRONTEND_BASE_URL)";
     public const string IntervalRule = "must be month or year";
     public const string LocaleRule = "must be en or ko";
@@ -48,7 +49,7 @@ public sealed class CheckoutService(
         if (tenant.PlanTier != PlanTier.Free && SubscriptionStatuses.IsLive(tenant.SubscriptionStatus))
         {
             throw BillingException.Conflict("already_subscribed",
-                "This tenant already has a paid subscription; change plans through the billing portal.");
+                "This tenant already has a paid subscription; change plans with POST /subscription/change.");
         }
         // A subscription that has not ended (its checkout completed but its state is still on the way, or it waits
         // for payment, or it is paused) would become a second one: finish or cancel it first.
@@ -59,19 +60,28 @@ public sealed class CheckoutService(
         }
 
         var customerId = tenant.StripeCustomerId ?? await EnsureCustomerAsync(tenantId, ct);
-        var session = await OpenOnlySessionAsync(new CheckoutSessionRequest(tenantId, customerId, tier, success, cancel, interval, choice.Locale), ct);
+        // A trial is for a tenant's first subscription only.
+        int? trialDays = stripe.Value.TrialDays > 0 && !await HadSubscriptionAsync(tenantId, ct) ? stripe.Value.TrialDays : null;
+        var session = await OpenOnlySessionAsync(
+            new CheckoutSessionRequest(tenantId, customerId, tier, success, cancel, interval, choice.Locale, trialDays), ct);
         logger.LogInformation("Started checkout {SessionId} for {Tier} ({Interval}ly) for tenant {TenantId}",
             session.SessionId, planTier, WireNames.Of(interval), tenantId);
         return session;
     }
 
-    public async Task<string> CreatePortalAsync(Guid tenantId, string? returnUrl, CancellationToken ct)
+    public async Task<string> CreatePortalAsync(Guid tenantId, string? returnUrl, string? flow, CancellationToken ct)
     {
+        var portalFlow = flow switch
+        {
+            null => PortalFlow.Home,
+            "update_payment_method" => PortalFlow.UpdatePaymentMethod,
+            _ => throw BillingException.Validation("flow", PortalFlowRule),
+        };
         var target = RedirectOrDefault("return_url", returnUrl, "/en/billing/");
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         if (tenant.StripeCustomerId is not { } customerId)
             throw BillingException.Conflict("no_billing_account", "This tenant has no billing account yet; start with a checkout.");
-        return await provider.CreatePortalSessionAsync(customerId, target, ct);
+        return await provider.CreatePortalSessionAsync(customerId, target, portalFlow, ct);
     }
 
     /// <summary>
@@ -143,6 +153,13 @@ public sealed class CheckoutService(
     {
         await using var read = db.CreateCommand(
             "SELECT EXISTS (SELECT 1 FROM subscriptions WHERE tenant_id = $1 AND NOT ended AND (status IS NOT NULL OR checkout_session_id IS NOT NULL))");
+        read.Parameters.Add(new() { Value = tenantId });
+        return await read.ExecuteScalarAsync(ct) is true;
+    }
+
+    private async Task<bool> HadSubscriptionAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var read = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM subscriptions WHERE tenant_id = $1)");
         read.Parameters.Add(new() { Value = tenantId });
         return await read.ExecuteScalarAsync(ct) is true;
     }

@@ -1,6 +1,7 @@
 using Billing.Core.Plans;
 using Billing.Core.Stripe;
 using Billing.Core.Tenants;
+using Billing.Core.Usage;
 using Billing.Core.Webhooks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,9 +11,10 @@ using EventTypes = Stripe.EventTypes;
 namespace Billing.Core.Subscriptions;
 
 /// <summary>
-/// Demo mode (DESIGN.md section 11): no Stripe calls. A checkout puts the two events Stripe would send onto
-/// the real queue, where the real applier consumes them, so demo mode exercises the same pipeline; ids start
-/// with <c>demo_</c>. The portal sends the user straight back; invoices are made up from the demo subscription.
+/// Demo mode: no Stripe calls. A checkout, a plan change, a scheduled downgrade, a cancel or a resume puts the
+/// events Stripe would send onto the real queue, where the real applier consumes them, so demo mode exercises the
+/// same pipeline; ids start with <c>demo_</c>. The portal sends the user straight back; invoices are made up from
+/// the demo subscription.
 /// </summary>
 public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeOptions> options, TimeProvider clock, ILogger<DemoBillingProvider> logger) : IBillingProvider
 {
@@ -35,23 +37,11 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
             ["client_reference_id"] = request.TenantId.ToString(), ["customer"] = request.CustomerId,
             ["subscription"] = subscriptionId, ["metadata"] = metadata(),
         };
-        var created = new JsonObject
-        {
-            ["id"] = subscriptionId, ["object"] = "subscription", ["customer"] = request.CustomerId, ["status"] = "active",
-            ["created"] = now.ToUnixTimeSeconds(),
-            ["cancel_at_period_end"] = false, ["metadata"] = metadata(),
-            ["items"] = new JsonObject
-            {
-                ["object"] = "list",
-                ["data"] = new JsonArray(new JsonObject
-                {
-                    ["id"] = $"demo_si_{Guid.NewGuid():N}", ["object"] = "subscription_item", ["quantity"] = 1,
-                    ["price"] = new JsonObject { ["id"] = options.Value.PriceFor(request.Tier, request.Interval), ["object"] = "price" },
-                    ["current_period_start"] = now.ToUnixTimeSeconds(),
-                    ["current_period_end"] = (request.Interval == BillingInterval.Year ? now.AddYears(1) : now.AddMonths(1)).ToUnixTimeSeconds(),
-                }),
-            },
-        };
+        var trialEnd = request.TrialDays is { } days ? now.AddDays(days) : (DateTimeOffset?)null;
+        var periodEnd = request.Interval == BillingInterval.Year ? now.AddYears(1) : now.AddMonths(1);
+        var created = Subscription(new TenantSubscription(request.TenantId, subscriptionId, request.CustomerId, request.Tier,
+            trialEnd is null ? SubscriptionStatuses.Active : SubscriptionStatuses.Trialing, new BillingPeriod(now, periodEnd),
+            false, trialEnd, null, now), request.Tier);
 
         await queue.SendAsync(Event(EventTypes.CheckoutSessionCompleted, completed, now), ct);
         await queue.SendAsync(Event(EventTypes.CustomerSubscriptionCreated, created, now), ct);
@@ -60,8 +50,117 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
         return new CheckoutSessionCreated(sessionId, request.SuccessUrl.Replace(CheckoutService.SessionIdPlaceholder, sessionId, StringComparison.Ordinal));
     }
 
-    public Task<string> CreatePortalSessionAsync(string customerId, string returnUrl, CancellationToken ct) =>
+    public Task<string> CreatePortalSessionAsync(string customerId, string returnUrl, PortalFlow flow, CancellationToken ct) =>
         Task.FromResult(returnUrl);
+
+    /// <summary>
+    /// No Stripe to ask: the demo prorates the price difference over the rest of the period by the day, and the
+    /// next invoice is the new plan's catalogue price. (With Stripe both come from its invoice preview.)
+    /// </summary>
+    public Task<ChangeAmounts> PreviewChangeAsync(TenantSubscription subscription, PlanTier target, DateTimeOffset? prorationDate, CancellationToken ct)
+    {
+        var (from, to) = (PlanCatalog.For(subscription.Tier), PlanCatalog.For(target));
+        long now = 0;
+        if (prorationDate is { } at && subscription.Status != SubscriptionStatuses.Trialing)
+        {
+            var left = Math.Clamp((subscription.Period.End - at) / (subscription.Period.End - subscription.Period.Start), 0, 1);
+            now = Math.Max(0, (long)Math.Round((to.PriceMonthly - from.PriceMonthly) * left));
+        }
+        return Task.FromResult(new ChangeAmounts(now, to.PriceMonthly, to.Currency));
+    }
+
+    /// <summary>The demo payment always goes through: the new price and its paid invoice go on the queue.</summary>
+    public async Task<PriceChange> ChangePriceNowAsync(TenantSubscription subscription, PlanTier target, DateTimeOffset prorationDate, string idempotencyKey, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await queue.SendAsync(Event(EventTypes.CustomerSubscriptionUpdated, Subscription(subscription, target), now), ct);
+        await queue.SendAsync(Event(EventTypes.InvoicePaid, new JsonObject
+        {
+            ["id"] = $"in_demo_{Guid.NewGuid():N}", ["object"] = "invoice", ["customer"] = subscription.CustomerId, ["status"] = "paid",
+            ["parent"] = new JsonObject
+            {
+                ["type"] = "subscription_details",
+                ["subscription_details"] = new JsonObject { ["subscription"] = subscription.SubscriptionId, ["metadata"] = Metadata(subscription.TenantId) },
+            },
+        }, now), ct);
+        logger.LogInformation("Demo change of {SubscriptionId} to {Tier} queued", subscription.SubscriptionId, WireNames.Of(target));
+        return new PriceChange(null);
+    }
+
+    /// <summary>A demo schedule whose next phase starts at the period's end (the demo never reaches it: no clock moves it there).</summary>
+    public async Task<DateTimeOffset> ScheduleChangeAsync(TenantSubscription subscription, PlanTier target, string idempotencyKey, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var scheduleId = subscription.ScheduleId ?? $"demo_sub_sched_{Guid.CreateVersion7(now):N}";
+        await queue.SendAsync(Event(subscription.ScheduleId is null ? EventTypes.SubscriptionScheduleCreated : EventTypes.SubscriptionScheduleUpdated,
+            Schedule(subscription, scheduleId, "active", target, now), now), ct);
+        return subscription.Period.End;
+    }
+
+    public async Task ReleaseScheduleAsync(TenantSubscription subscription, string idempotencyKey, CancellationToken ct)
+    {
+        if (subscription.ScheduleId is not { } scheduleId) return;
+        var now = clock.GetUtcNow();
+        await queue.SendAsync(Event(EventTypes.SubscriptionScheduleReleased, Schedule(subscription, scheduleId, "released", null, now), now), ct);
+    }
+
+    public async Task<DateTimeOffset?> SetCancelAtPeriodEndAsync(TenantSubscription subscription, bool cancel, string idempotencyKey, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await queue.SendAsync(Event(EventTypes.CustomerSubscriptionUpdated, Subscription(subscription with { CancelAtPeriodEnd = cancel }, subscription.Tier), now), ct);
+        return cancel ? subscription.Period.End : null;
+    }
+
+    private static JsonObject Metadata(Guid tenantId) => new() { ["tenant_id"] = tenantId.ToString() };
+
+    /// <summary>The subscription object Stripe would send, at <paramref name="tier"/>'s price.</summary>
+    /// <summary>A demo subscription is yearly when its period is longer than a month and a few days.</summary>
+    private static BillingInterval IntervalOf(BillingPeriod period) =>
+        period.End > period.Start.AddMonths(1).AddDays(3) ? BillingInterval.Year : BillingInterval.Month;
+
+    private JsonObject Subscription(TenantSubscription s, PlanTier tier) => new()
+    {
+        ["id"] = s.SubscriptionId, ["object"] = "subscription", ["customer"] = s.CustomerId, ["status"] = s.Status,
+        ["created"] = (s.StripeCreatedAt ?? s.Period.Start).ToUnixTimeSeconds(),
+        ["cancel_at_period_end"] = s.CancelAtPeriodEnd,
+        ["cancel_at"] = s.CancelAtPeriodEnd ? s.Period.End.ToUnixTimeSeconds() : null,
+        ["trial_end"] = s.TrialEnd?.ToUnixTimeSeconds(),
+        ["schedule"] = s.ScheduleId,
+        ["metadata"] = Metadata(s.TenantId),
+        ["items"] = new JsonObject
+        {
+            ["object"] = "list",
+            ["data"] = new JsonArray(new JsonObject
+            {
+                ["id"] = $"demo_si_{s.SubscriptionId}", ["object"] = "subscription_item", ["quantity"] = 1,
+                ["price"] = new JsonObject { ["id"] = options.Value.PriceFor(tier, IntervalOf(s.Period)), ["object"] = "price" },
+                ["current_period_start"] = s.Period.Start.ToUnixTimeSeconds(),
+                ["current_period_end"] = s.Period.End.ToUnixTimeSeconds(),
+            }),
+        },
+    };
+
+    /// <summary>A subscription schedule as Stripe shows one made by <see cref="ScheduleChangeAsync"/>: this period, then <paramref name="next"/>.</summary>
+    private JsonObject Schedule(TenantSubscription s, string scheduleId, string status, PlanTier? next, DateTimeOffset now)
+    {
+        JsonObject Phase(PlanTier tier, DateTimeOffset start, DateTimeOffset end) => new()
+        {
+            ["start_date"] = start.ToUnixTimeSeconds(), ["end_date"] = end.ToUnixTimeSeconds(),
+            ["items"] = new JsonArray(new JsonObject { ["price"] = options.Value.PriceFor(tier, IntervalOf(s.Period)), ["quantity"] = 1 }),
+        };
+        return new JsonObject
+        {
+            ["id"] = scheduleId, ["object"] = "subscription_schedule", ["status"] = status, ["created"] = now.ToUnixTimeSeconds(),
+            ["customer"] = s.CustomerId, ["subscription"] = s.SubscriptionId, ["end_behavior"] = "release",
+            ["metadata"] = Metadata(s.TenantId),
+            ["current_phase"] = status == "active"
+                ? new JsonObject { ["start_date"] = s.Period.Start.ToUnixTimeSeconds(), ["end_date"] = s.Period.End.ToUnixTimeSeconds() }
+                : null,
+            ["phases"] = next is { } tier
+                ? new JsonArray(Phase(s.Tier, s.Period.Start, s.Period.End), Phase(tier, s.Period.End, s.Period.End.AddMonths(1)))
+                : new JsonArray(),
+        };
+    }
 
     private const string DemoSubscriptionPrefix = "demo_sub_";
 
@@ -109,8 +208,8 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
         Task.FromResult(new CheckoutSessionState(CheckoutSessionStatuses.Complete, null));
 
     /// <summary>
-    /// There is no Stripe to ask. No tie can arise here anyway: a demo checkout sends one
-    /// <c>checkout.session.completed</c> and one <c>customer.subscription.created</c>, which differ in rank.
+    /// There is no Stripe to ask. A demo checkout never ties (its two events differ in rank); two demo updates of
+    /// one second can, and then the larger event id wins, which for demo ids (time-ordered) is the later one.
     /// </summary>
     public Task<string?> GetSubscriptionJsonAsync(string subscriptionId, CancellationToken ct) => Task.FromResult<string?>(null);
 
@@ -123,7 +222,8 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
 
     private static string Event(string type, JsonObject obj, DateTimeOffset now) => new JsonObject
     {
-        ["id"] = $"demo_evt_{Guid.NewGuid():N}",
+        // Time-ordered ids: two demo updates of one second tie, and the larger id (the later one) wins the tie.
+        ["id"] = $"demo_evt_{Guid.CreateVersion7(now):N}",
         ["object"] = "event",
         ["api_version"] = global::Stripe.StripeConfiguration.ApiVersion,
         ["created"] = now.ToUnixTimeSeconds(),

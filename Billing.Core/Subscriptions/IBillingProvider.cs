@@ -1,12 +1,16 @@
 using Billing.Core.Plans;
 using Billing.Core.Tenants;
+using Billing.Core.Usage;
 
 namespace Billing.Core.Subscriptions;
 
-/// <summary><paramref name="Locale"/> is the language Checkout opens in (<c>en</c>, <c>ko</c>); null lets Stripe choose.</summary>
+/// <summary>
+/// <paramref name="Locale"/> is the language Checkout opens in (<c>en</c>, <c>ko</c>); null lets Stripe choose.
+/// <paramref name="TrialDays"/>: a first subscription's trial (STRIPE_TRIAL_DAYS), null for none.
+/// </summary>
 public sealed record CheckoutSessionRequest(
     Guid TenantId, string CustomerId, PlanTier Tier, string SuccessUrl, string CancelUrl,
-    BillingInterval Interval = BillingInterval.Month, string? Locale = null);
+    BillingInterval Interval = BillingInterval.Month, string? Locale = null, int? TrialDays = null);
 
 public sealed record CheckoutSessionCreated(string SessionId, string Url);
 
@@ -28,7 +32,26 @@ public interface IBillingProvider
 
     Task<CheckoutSessionCreated> CreateCheckoutSessionAsync(CheckoutSessionRequest request, CancellationToken ct);
 
-    Task<string> CreatePortalSessionAsync(string customerId, string returnUrl, CancellationToken ct);
+    Task<string> CreatePortalSessionAsync(string customerId, string returnUrl, PortalFlow flow, CancellationToken ct);
+
+    /// <summary>
+    /// What a change to <paramref name="target"/> costs, from Stripe's invoice preview: with a
+    /// <paramref name="prorationDate"/> the price changes then and the proration is invoiced at once; without one the
+    /// change waits for the period's end and nothing is due now.
+    /// </summary>
+    Task<ChangeAmounts> PreviewChangeAsync(TenantSubscription subscription, PlanTier target, DateTimeOffset? prorationDate, CancellationToken ct);
+
+    /// <summary>Changes the price now and invoices the proration; a payment that does not go through leaves the plan as it was.</summary>
+    Task<PriceChange> ChangePriceNowAsync(TenantSubscription subscription, PlanTier target, DateTimeOffset prorationDate, string idempotencyKey, CancellationToken ct);
+
+    /// <summary>Schedules the price change for the end of the paid period (a subscription schedule); answers when it takes effect.</summary>
+    Task<DateTimeOffset> ScheduleChangeAsync(TenantSubscription subscription, PlanTier target, string idempotencyKey, CancellationToken ct);
+
+    /// <summary>Drops the scheduled change: the schedule is released and the subscription goes on as it is.</summary>
+    Task ReleaseScheduleAsync(TenantSubscription subscription, string idempotencyKey, CancellationToken ct);
+
+    /// <summary>Sets the subscription to end at the end of its period, or takes that back; answers when it ends (null: it does not).</summary>
+    Task<DateTimeOffset?> SetCancelAtPeriodEndAsync(TenantSubscription subscription, bool cancel, string idempotencyKey, CancellationToken ct);
 
     Task<InvoicePage> ListInvoicesAsync(Tenant tenant, int limit, string? startingAfter, CancellationToken ct);
 
@@ -48,6 +71,20 @@ public interface IBillingProvider
     /// </summary>
     IAsyncEnumerable<SubscriptionSnapshot> ListSubscriptionsAsync(CancellationToken ct);
 }
+
+/// <summary>Where the billing portal opens: its home page, or straight on the form to change the card.</summary>
+public enum PortalFlow { Home, UpdatePaymentMethod }
+
+/// <summary>The tenant's subscription as the webhook pipeline last recorded it: what a plan change starts from.</summary>
+public sealed record TenantSubscription(
+    Guid TenantId, string SubscriptionId, string? CustomerId, PlanTier Tier, string Status, BillingPeriod Period,
+    bool CancelAtPeriodEnd, DateTimeOffset? TrialEnd, string? ScheduleId, DateTimeOffset? StripeCreatedAt);
+
+/// <summary>Amounts in minor units of <paramref name="Currency"/>, as Stripe's invoice preview gives them.</summary>
+public sealed record ChangeAmounts(long AmountDueNow, long NextAmount, string Currency);
+
+/// <summary>A price change carried out (<see cref="HostedInvoiceUrl"/> null), or waiting for a payment the customer must complete there.</summary>
+public sealed record PriceChange(string? HostedInvoiceUrl);
 
 /// <summary>Subscription <paramref name="Id"/> as Stripe showed it (raw JSON) when asked at <paramref name="ReadAt"/>.</summary>
 public sealed record SubscriptionSnapshot(string Id, string Json, DateTimeOffset ReadAt);

@@ -33,6 +33,10 @@ public sealed class StripeSubscription
     public bool CancelAtPeriodEnd { get; set; }
     public DateTimeOffset? PeriodStart { get; set; }
     public DateTimeOffset? PeriodEnd { get; set; }
+    /// <summary>When its trial ends (Stripe's <c>trial_end</c>), as the newest state says.</summary>
+    public DateTimeOffset? TrialEnd { get; set; }
+    /// <summary>When it is set to end (Stripe's <c>cancel_at</c>, or the period end when it cancels at period end).</summary>
+    public DateTimeOffset? CancelAt { get; set; }
     public DateTimeOffset? StateEventAt { get; set; }
     public short? StateEventRank { get; set; }
     public string? StateEventId { get; set; }
@@ -41,6 +45,14 @@ public sealed class StripeSubscription
     public bool? LastPaymentFailed { get; set; }
     public DateTimeOffset? PaymentEventAt { get; set; }
     public short? PaymentEventRank { get; set; }
+
+    // The current run of failed payments: the newest invoice.paid, and every invoice.payment_failed newer than it.
+    // Both only depend on which invoice events arrived, so the run's first failure does too (grace starts there).
+    public DateTimeOffset? LastPaidAt { get; set; }
+    public List<DateTimeOffset> FailedPaymentsAt { get; set; } = [];
+
+    /// <summary>The first failed payment since the last paid invoice; null when none failed since.</summary>
+    public DateTimeOffset? PaymentFailedAt => FailedPaymentsAt.Count == 0 ? null : FailedPaymentsAt.Min();
 
     public bool Ended { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
@@ -90,6 +102,8 @@ public sealed class StripeSubscription
         BillingInterval = state.Interval ?? BillingInterval;
         Status = state.Status;
         CancelAtPeriodEnd = state.CancelAtPeriodEnd;
+        TrialEnd = state.TrialEnd;
+        CancelAt = state.CancelAt ?? (state.CancelAtPeriodEnd ? state.Period?.End : null);
         if (state.Period is { } period)
         {
             PeriodStart = period.Start;
@@ -102,10 +116,33 @@ public sealed class StripeSubscription
         return RecordResult.Recorded;
     }
 
-    /// <summary>Takes a payment result if it is newer than the last one.</summary>
+    /// <summary>
+    /// Takes a payment result if it is newer than the last one. Whatever its place, it also goes into the run of
+    /// failures: a paid invoice ends every failure before it (a failure of the same second ranks before it), a
+    /// failure after the last paid invoice joins the run.
+    /// </summary>
     public RecordResult RecordPayment(bool failed, EventPosition at, DateTimeOffset now)
     {
-        if (PaymentPosition is { } last && at <= last) return RecordResult.Stale;
+        var runChanged = false;
+        if (failed)
+        {
+            if ((LastPaidAt is not { } paid || at.Created > paid) && !FailedPaymentsAt.Contains(at.Created))
+            {
+                FailedPaymentsAt = [.. FailedPaymentsAt, at.Created];
+                runChanged = true;
+            }
+        }
+        else if (LastPaidAt is not { } paid || at.Created > paid)
+        {
+            LastPaidAt = at.Created;
+            FailedPaymentsAt = FailedPaymentsAt.Where(f => f > at.Created).ToList();
+            runChanged = true;
+        }
+        if (PaymentPosition is { } last && at <= last)
+        {
+            if (runChanged) UpdatedAt = now;
+            return runChanged ? RecordResult.Recorded : RecordResult.Stale;
+        }
         LastPaymentFailed = failed;
         PaymentEventAt = at.Created;
         PaymentEventRank = at.Rank;
@@ -125,4 +162,4 @@ public enum RecordResult
 /// <summary>What a subscription event says about a subscription. <see cref="Tier"/> and <see cref="Interval"/> are null when its price is none of ours.</summary>
 public sealed record SubscriptionState(
     string? CustomerId, string SubscriptionId, PlanTier? Tier, string Status, bool CancelAtPeriodEnd, BillingPeriod? Period, DateTimeOffset? StripeCreatedAt,
-    BillingInterval? Interval = null);
+    BillingInterval? Interval = null, DateTimeOffset? TrialEnd = null, DateTimeOffset? CancelAt = null);

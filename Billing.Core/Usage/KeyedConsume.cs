@@ -19,7 +19,7 @@ internal sealed class KeyedConsume(NpgsqlDataSource db, TenantDirectory tenants,
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var plan = await LockedPlan.LockAsync(connection, tx, tenantId, tenants, ct);
+        var plan = await LockedPlan.LockAsync(connection, tx, tenantId, clock.GetUtcNow(), tenants, ct);
         var request = new Request(tenantId, resource, quantity, key, plan.Period(clock.GetUtcNow()), plan.Limit(resource));
 
         // A key the retention sweep deletes between a failed claim and the replay's read is claimed anew (once).

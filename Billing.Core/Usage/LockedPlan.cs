@@ -19,17 +19,17 @@ internal sealed record LockedPlan(PlanTier Tier, DateTimeOffset? StoredStart, Da
     public BillingPeriod Period(DateTimeOffset now) => BillingPeriod.Current(StoredStart, StoredEnd, now);
 
     /// <summary>Locks the tenant's plan in <paramref name="tx"/>, creating the tenant first (free, this month) on its first consume.</summary>
-    public static async Task<LockedPlan> LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid tenantId, TenantDirectory tenants, CancellationToken ct)
+    public static async Task<LockedPlan> LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid tenantId, DateTimeOffset now, TenantDirectory tenants, CancellationToken ct)
     {
-        if (await ReadAsync(connection, tx, tenantId, ct) is { } plan) return plan;
+        if (await ReadAsync(connection, tx, tenantId, now, ct) is { } plan) return plan;
         await tenants.GetOrCreateAsync(tenantId, ct);
-        return await ReadAsync(connection, tx, tenantId, ct)
+        return await ReadAsync(connection, tx, tenantId, now, ct)
                ?? throw new InvalidOperationException($"Tenant {tenantId} vanished before its consume was decided.");
     }
 
-    private static async Task<LockedPlan?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid tenantId, CancellationToken ct)
+    private static async Task<LockedPlan?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid tenantId, DateTimeOffset now, CancellationToken ct)
     {
-        await using var read = new NpgsqlCommand(UsageSql.LockPlan, connection, tx) { Parameters = { new("tenant", tenantId) } };
+        await using var read = new NpgsqlCommand(UsageSql.LockPlan, connection, tx) { Parameters = { new("tenant", tenantId), new("now", now) } };
         await using var reader = await read.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new LockedPlan(ParseTier(reader.GetString(0)),

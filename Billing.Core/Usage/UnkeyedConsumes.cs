@@ -100,7 +100,7 @@ internal sealed class UnkeyedConsumes(NpgsqlDataSource db, TenantDirectory tenan
 
         await using var connection = await db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        var plan = await LockedPlan.LockAsync(connection, tx, tenantId, tenants, default);
+        var plan = await LockedPlan.LockAsync(connection, tx, tenantId, now, tenants, default);
         var period = plan.Period(now);
         var planLimit = plan.Limit(resource);
         var limit = enforced() ? planLimit : PlanLimits.Unlimited;

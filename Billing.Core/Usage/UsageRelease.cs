@@ -19,7 +19,7 @@ internal sealed class UsageRelease(NpgsqlDataSource db, TenantDirectory tenants,
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         var now = clock.GetUtcNow();
         var period = tenant.CurrentPeriod(now);
-        var limit = PlanCatalog.For(tenant.PlanTier).Limits.For(resource);
+        var limit = PlanCatalog.For(tenant.LimitsTierAt(now)).Limits.For(resource);
 
         bool alreadyReleased;
         long? used;

@@ -44,8 +44,9 @@ public sealed class UsageService
     public async Task<UsageReport> GetAsync(Guid tenantId, CancellationToken ct)
     {
         var tenant = await _tenants.GetOrCreateAsync(tenantId, ct);
-        var period = tenant.CurrentPeriod(_clock.GetUtcNow());
-        var limits = PlanCatalog.For(tenant.PlanTier).Limits;
+        var now = _clock.GetUtcNow();
+        var period = tenant.CurrentPeriod(now);
+        var limits = PlanCatalog.For(tenant.LimitsTierAt(now)).Limits;
 
         await using var cmd = _db.CreateCommand(UsageSql.Counts);
         cmd.Parameters.Add(new NpgsqlParameter("tenant", tenantId));

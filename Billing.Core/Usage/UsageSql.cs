@@ -10,8 +10,11 @@ namespace Billing.Core.Usage;
 /// </summary>
 internal static class UsageSql
 {
-    /// <summary>The column of <c>tenants</c> naming the tier whose limits apply: read here and nowhere else in SQL.</summary>
-    private const string LimitsTier = "plan_tier";
+    /// <summary>
+    /// The tier whose limits apply at <c>@now</c> (<see cref="Tenants.Tenant.LimitsTierAt"/>: free once a payment grace has
+    /// run out), over a <c>tenants</c> row: read here and nowhere else in SQL.
+    /// </summary>
+    private static readonly string LimitsTier = Tenants.Tenant.LimitsTierSql("@now");
 
     public static string Column(Resource resource) => resource switch
     {
@@ -37,10 +40,10 @@ internal static class UsageSql
         $"SELECT {Column(r)} FROM usage_records WHERE tenant_id = @tenant AND period_start = @period_start");
 
     /// <summary>
-    /// @tenant: the tier whose limits apply and the stored period, held (<c>FOR SHARE</c>) until the transaction
+    /// @tenant, @now: the tier whose limits apply and the stored period, held (<c>FOR SHARE</c>) until the transaction
     /// ends, so a plan change waits for the consumes decided against the plan they read.
     /// </summary>
-    public const string LockPlan =
+    public static readonly string LockPlan =
         $"SELECT {LimitsTier}, billing_period_start, billing_period_end FROM tenants WHERE id = @tenant FOR SHARE";
 
     /// <summary>@id, @tenant, @period_start, @period_end, @now: the period's row at zero, unless it exists.</summary>
@@ -75,7 +78,7 @@ internal static class UsageSql
             SELECT * FROM unnest(@tenants::uuid[], @shipments::bigint[], @escrows::bigint[], @api_calls::bigint[])
                    AS r(tenant_id, shipments, escrows, api_calls)
         ), plan AS (
-            SELECT t.id, t.{LimitsTier} AS tier, t.billing_period_start
+            SELECT t.id, {LimitsTier} AS tier, t.billing_period_start
               FROM tenants t JOIN req ON req.tenant_id = t.id
              WHERE t.billing_period_start < t.billing_period_end AND t.billing_period_end > @now
                FOR SHARE OF t SKIP LOCKED

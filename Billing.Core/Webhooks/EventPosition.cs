@@ -9,7 +9,10 @@ namespace Billing.Core.Webhooks;
 /// created, a subscription is created before it is updated, an update comes before a payment result, a failed
 /// payment before a paid one, and a deletion after everything. Two positions that compare equal are a tie,
 /// which only two <c>customer.subscription.updated</c> events of one second can be; the applier resolves that
-/// by asking Stripe (see <c>StripeEventApplier</c>).
+/// by asking Stripe (see <c>StripeEventApplier</c>). <c>customer.subscription.trial_will_end</c> carries the
+/// subscription as it is, so it ranks as an update. A subscription schedule's events are kept in their own
+/// register per schedule (<c>SubscriptionSchedule</c>), ordered among themselves: created, updated, then its end
+/// (released, canceled, completed, aborted); they rank after the subscription's own events only to keep one order.
 /// </summary>
 public readonly record struct EventPosition(DateTimeOffset Created, short Rank) : IComparable<EventPosition>
 {
@@ -24,6 +27,9 @@ public readonly record struct EventPosition(DateTimeOffset Created, short Rank) 
     public const short PaymentFailed = 3;
     public const short PaymentSucceeded = 4;
     public const short SubscriptionDeleted = 5;
+    public const short ScheduleCreated = 6;
+    public const short ScheduleUpdated = 7;
+    public const short ScheduleEnded = 8;
 
     /// <summary>Our own event type for a reconciliation snapshot, recorded in webhook_events like Stripe's.</summary>
     public const string SnapshotEventType = "loginexus.subscription.reconciled";
@@ -37,9 +43,16 @@ public readonly record struct EventPosition(DateTimeOffset Created, short Rank) 
         (EventTypes.CheckoutSessionCompleted, CheckoutCompleted),
         (EventTypes.CustomerSubscriptionCreated, SubscriptionCreated),
         (EventTypes.CustomerSubscriptionUpdated, SubscriptionUpdated),
+        (EventTypes.CustomerSubscriptionTrialWillEnd, SubscriptionUpdated),
         (EventTypes.InvoicePaymentFailed, PaymentFailed),
         (EventTypes.InvoicePaid, PaymentSucceeded),
         (EventTypes.CustomerSubscriptionDeleted, SubscriptionDeleted),
+        (EventTypes.SubscriptionScheduleCreated, ScheduleCreated),
+        (EventTypes.SubscriptionScheduleUpdated, ScheduleUpdated),
+        (EventTypes.SubscriptionScheduleReleased, ScheduleEnded),
+        (EventTypes.SubscriptionScheduleCanceled, ScheduleEnded),
+        (EventTypes.SubscriptionScheduleCompleted, ScheduleEnded),
+        (EventTypes.SubscriptionScheduleAborted, ScheduleEnded),
     ];
 
     public static IReadOnlyList<string> HandledEventTypes { get; } = Handled.Select(h => h.Type).ToList();
@@ -48,6 +61,8 @@ public readonly record struct EventPosition(DateTimeOffset Created, short Rank) 
     public static short? RankOf(string eventType) =>
         eventType == SnapshotEventType ? Snapshot
         : Handled.Where(h => h.Type == eventType).Select(h => (short?)h.Rank).FirstOrDefault();
+
+    public static bool IsSchedule(short rank) => rank is ScheduleCreated or ScheduleUpdated or ScheduleEnded;
 
     public static EventPosition? From(DateTimeOffset? created, short? rank) =>
         created is { } c && rank is { } r ? new EventPosition(c, r) : null;

@@ -19,7 +19,8 @@ namespace Billing.Core.Webhooks;
 /// failure rolls everything back and escapes, so the queue retries and finally dead-letters it.
 /// </summary>
 public sealed class StripeEventApplier(
-    BillingDbContext db, IBillingProvider gateway, IOptions<StripeOptions> stripe, TimeProvider clock, ILogger<StripeEventApplier> logger)
+    BillingDbContext db, IBillingProvider gateway, IOptions<StripeOptions> stripe, IOptions<BillingOptions> billing, TimeProvider clock,
+    ILogger<StripeEventApplier> logger)
 {
     public async Task<string?> ApplyAsync(string message, CancellationToken ct)
     {
@@ -28,7 +29,7 @@ public sealed class StripeEventApplier(
         using var scope = logger.BeginScope("StripeEventId:{StripeEventId} EventType:{EventType}", evt.Id, evt.Type);
 
         var result = await ApplyOnceAsync(evt, json, tie: null, snapshot: false, ct);
-        if (result is Outcome.NeedsStripe needs)
+        if (result is Result.NeedsStripe needs)
         {
             // Two updates of one second: the events cannot tell their order, Stripe can. Asked outside the
             // transaction, so no row lock or connection waits on Stripe; if Stripe is down this throws and
@@ -38,7 +39,7 @@ public sealed class StripeEventApplier(
                 needs.SubscriptionId, now is null ? "event ids (no Stripe to ask)" : "Stripe's current subscription");
             result = await ApplyOnceAsync(evt, json, new TieResolution(now), snapshot: false, ct);
         }
-        return (result as Outcome.Done)?.Name;
+        return (result as Result.Done)?.Outcome;
     }
 
     /// <summary>
@@ -66,20 +67,49 @@ public sealed class StripeEventApplier(
         }.ToJsonString();
         var evt = StripeEventJson.Parse(json);
         using var scope = logger.BeginScope("StripeEventId:{StripeEventId} EventType:{EventType}", evt.Id, evt.Type);
-        return (await ApplyOnceAsync(evt, json, tie: null, snapshot: true, ct) as Outcome.Done)?.Change;
+        return (await ApplyOnceAsync(evt, json, tie: null, snapshot: true, ct) as Result.Done)?.Change;
     }
 
     private static readonly TimeSpan SnapshotClockMargin = TimeSpan.FromSeconds(2);
 
     private sealed record TieResolution(string? SubscriptionJson);
 
-    private abstract record Outcome
+    /// <summary>What applying one event came to: done (with its outcome), or a tie only Stripe can settle.</summary>
+    private abstract record Result
     {
-        public sealed record Done(string? Name, string? Change = null) : Outcome;
-        public sealed record NeedsStripe(string SubscriptionId) : Outcome;
+        public sealed record Done(string Outcome, Guid? TenantId = null, string? Change = null) : Result;
+        public sealed record NeedsStripe(string SubscriptionId) : Result;
+        /// <summary>Nothing to record: a redelivered event id, or a reconciliation snapshot that found everything in sync.</summary>
+        public sealed record Unchanged : Result;
+
+        public static Done Ignored(Guid? tenantId = null) => new(WebhookOutcomes.Ignored, tenantId);
+        public static Done Stale(Guid tenantId) => new(WebhookOutcomes.Stale, tenantId);
     }
 
-    private async Task<Outcome> ApplyOnceAsync(StripeEventJson evt, string json, TieResolution? tie, bool snapshot, CancellationToken ct)
+    /// <summary>
+    /// What an event says, read once from its JSON: where it stands in the order, whom it names, and what it
+    /// records about its subscription, one kind per register.
+    /// </summary>
+    private abstract record Facts(EventPosition Position, string? TenantIdText, string? CustomerId, string? SubscriptionId)
+    {
+        /// <summary>A checkout completed: it links the customer and marks its subscription as on the way.</summary>
+        public sealed record Checkout(EventPosition Position, string? TenantIdText, string? CustomerId, string? SubscriptionId, string? SessionId)
+            : Facts(Position, TenantIdText, CustomerId, SubscriptionId);
+
+        /// <summary>An invoice of a subscription was paid or failed: the payment register and the run of failures.</summary>
+        public sealed record Payment(EventPosition Position, string? TenantIdText, string? CustomerId, string SubscriptionId, bool Failed)
+            : Facts(Position, TenantIdText, CustomerId, SubscriptionId);
+
+        /// <summary>The subscription's state (<see cref="Value"/> null: a price that is not ours); <see cref="EndsIt"/> for a deletion or an ended status.</summary>
+        public sealed record State(EventPosition Position, string? TenantIdText, string? CustomerId, string SubscriptionId, SubscriptionState? Value, bool EndsIt)
+            : Facts(Position, TenantIdText, CustomerId, SubscriptionId);
+
+        /// <summary>A subscription schedule of the subscription: what a scheduled change shows.</summary>
+        public sealed record Schedule(EventPosition Position, string? TenantIdText, string? CustomerId, string SubscriptionId, ScheduleState Value)
+            : Facts(Position, TenantIdText, CustomerId, SubscriptionId);
+    }
+
+    private async Task<Result> ApplyOnceAsync(StripeEventJson evt, string json, TieResolution? tie, bool snapshot, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         db.ChangeTracker.Clear();
@@ -94,77 +124,102 @@ public sealed class StripeEventApplier(
         {
             await tx.CommitAsync(ct);
             logger.LogInformation("Skipped {EventType} {EventId}: already applied", evt.Type, evt.Id);
-            return new Outcome.Done(null);
+            return new Result.Unchanged();
         }
 
-        var (outcome, tenantId, needsStripe, change) = await ApplyAsync(evt, tie, now, ct);
-        if (needsStripe is not null)
+        var result = await ApplyAsync(evt, tie, now, ct);
+        if (result is not Result.Done done)
         {
             await tx.RollbackAsync(ct);
-            return new Outcome.NeedsStripe(needsStripe);
+            return result;
         }
         if (snapshot)
         {
-            if (change is null)
+            if (done.Change is null)
             {
                 await tx.RollbackAsync(ct); // in sync: nothing to record
-                return new Outcome.Done(null);
+                return new Result.Unchanged();
             }
-            outcome = WebhookOutcomes.DriftRepaired;
+            done = done with { Outcome = WebhookOutcomes.DriftRepaired };
             logger.LogWarning("Reconcile repaired drift for tenant {TenantId} subscription {SubscriptionId}: {Change}",
-                tenantId, evt.ObjectString("id"), change);
+                done.TenantId, evt.ObjectString("id"), done.Change);
         }
         await db.SaveChangesAsync(ct);
         await db.WebhookEvents.Where(e => e.StripeEventId == evt.Id)
-            .ExecuteUpdateAsync(e => e.SetProperty(x => x.ProcessedAt, now).SetProperty(x => x.Outcome, outcome), ct);
+            .ExecuteUpdateAsync(e => e.SetProperty(x => x.ProcessedAt, now).SetProperty(x => x.Outcome, done.Outcome), ct);
         await tx.CommitAsync(ct);
 
         logger.LogInformation("{Outcome} {EventType} {EventId} for tenant {TenantId} after {ApplyLagSeconds} s",
-            outcome, evt.Type, evt.Id, tenantId, (long)(now - evt.Created).TotalSeconds);
-        return new Outcome.Done(outcome, change);
+            done.Outcome, evt.Type, evt.Id, done.TenantId, (long)(now - evt.Created).TotalSeconds);
+        return done;
     }
 
-    private async Task<(string Outcome, Guid? TenantId, string? NeedsStripe, string? Change)> ApplyAsync(StripeEventJson evt, TieResolution? tie, DateTimeOffset now, CancellationToken ct)
+    /// <summary>The event's facts, or null when it says nothing about a tenant's subscription (another type, a one-off invoice, a payment-mode checkout).</summary>
+    private Facts? ReadFacts(StripeEventJson evt, TieResolution? tie)
+    {
+        if (EventPosition.RankOf(evt.Type) is not { } rank) return null;
+        var at = new EventPosition(evt.Created, rank);
+        var customer = evt.ObjectReference("customer");
+        switch (evt.Type)
+        {
+            case EventTypes.CheckoutSessionCompleted:
+                return evt.ObjectString("mode") != "subscription" ? null
+                    : new Facts.Checkout(at, evt.ObjectString("client_reference_id") ?? evt.Metadata("tenant_id"), customer,
+                        evt.ObjectReference("subscription"), evt.ObjectString("id"));
+            case EventTypes.InvoicePaid or EventTypes.InvoicePaymentFailed:
+                // A one-off invoice says nothing about a subscription.
+                return evt.InvoiceSubscriptionId() is not { } invoiced ? null
+                    : new Facts.Payment(at, evt.InvoiceMetadata("tenant_id"), customer, invoiced, evt.Type == EventTypes.InvoicePaymentFailed);
+        }
+        if (EventPosition.IsSchedule(rank))
+        {
+            return ScheduleState.From(evt, stripe.Value.TierForPrice) is { } schedule
+                ? new Facts.Schedule(at, evt.Metadata("tenant_id"), customer, schedule.SubscriptionId, schedule)
+                : null;
+        }
+        if (evt.ObjectString("id") is not { } subscriptionId) return null;
+        // Stripe's current subscription when it resolves a tie.
+        var source = tie?.SubscriptionJson is { } current ? evt.WithObject(current) : evt;
+        var endsIt = evt.Type == EventTypes.CustomerSubscriptionDeleted
+                     || (evt.ObjectString("status") is { } status && SubscriptionStatuses.HasEnded(status));
+        return new Facts.State(at, evt.Metadata("tenant_id"), customer, subscriptionId, StateOf(source, subscriptionId), endsIt);
+    }
+
+    /// <summary>
+    /// Finds and checks the tenant the event names, records the event in its subscription's register (one small
+    /// method per kind), and works the tenant's row out again from all its subscriptions and schedules.
+    /// </summary>
+    private async Task<Result> ApplyAsync(StripeEventJson evt, TieResolution? tie, DateTimeOffset now, CancellationToken ct)
     {
         // Live and test mode never mix: a test event can never grant a live tenant a plan, nor the reverse.
         if (evt.LiveMode != stripe.Value.IsLiveMode)
         {
             logger.LogWarning("Event {EventId} is a {EventMode} event but STRIPE_SECRET_KEY is a {KeyMode} key; ignored",
                 evt.Id, ModeName(evt.LiveMode), ModeName(stripe.Value.IsLiveMode));
-            return (WebhookOutcomes.Ignored, null, null, null);
+            return Result.Ignored();
         }
-        if (EventPosition.RankOf(evt.Type) is not { } rank) return (WebhookOutcomes.Ignored, null, null, null);
-        var position = new EventPosition(evt.Created, rank);
-        var isCheckout = evt.Type == EventTypes.CheckoutSessionCompleted;
-        var isInvoice = evt.Type is EventTypes.InvoicePaid or EventTypes.InvoicePaymentFailed;
-        if (isCheckout && evt.ObjectString("mode") != "subscription") return (WebhookOutcomes.Ignored, null, null, null);
+        if (ReadFacts(evt, tie) is not { } facts) return Result.Ignored();
 
-        var subscriptionId = isCheckout ? evt.ObjectReference("subscription") : isInvoice ? evt.InvoiceSubscriptionId() : evt.ObjectString("id");
-        var tenantIdText = isCheckout ? evt.ObjectString("client_reference_id") ?? evt.Metadata("tenant_id")
-            : isInvoice ? evt.InvoiceMetadata("tenant_id") : evt.Metadata("tenant_id");
-        var customerId = evt.ObjectReference("customer");
-
-        // A one-off invoice says nothing about a subscription.
-        if (isInvoice && subscriptionId is null) return (WebhookOutcomes.Ignored, null, null, null);
-        var tenant = await FindTenantAsync(tenantIdText, subscriptionId, customerId, ct);
-        if (tenant is null) return (WebhookOutcomes.Ignored, null, null, null);
+        var tenant = await FindTenantAsync(facts.TenantIdText, facts.SubscriptionId, facts.CustomerId, ct);
+        if (tenant is null) return Result.Ignored();
+        var customerId = facts.CustomerId;
         // A customer id is linked to one tenant only: an event naming another tenant's customer changes nothing.
         if (tenant.StripeCustomerId is null && customerId is not null &&
             await db.Tenants.AnyAsync(t => t.StripeCustomerId == customerId && t.Id != tenant.Id, ct))
         {
             logger.LogWarning("Event names customer {CustomerId}, which belongs to another tenant than {TenantId}; left unchanged", customerId, tenant.Id);
-            return (WebhookOutcomes.Ignored, tenant.Id, null, null);
+            return Result.Ignored(tenant.Id);
         }
         if (tenant.IsLinkedToAnotherCustomer(customerId))
         {
             logger.LogWarning("Event names customer {CustomerId} but tenant {TenantId} is linked to {LinkedCustomerId}; left unchanged",
                 customerId, tenant.Id, tenant.StripeCustomerId);
-            return (WebhookOutcomes.Ignored, tenant.Id, null, null);
+            return Result.Ignored(tenant.Id);
         }
-        if (subscriptionId is null)
+        if (facts.SubscriptionId is not { } subscriptionId)
         {
             tenant.LinkCustomer(customerId, now);
-            return (WebhookOutcomes.Applied, tenant.Id, null, null);
+            return new Result.Done(WebhookOutcomes.Applied, tenant.Id);
         }
 
         var subscriptions = await db.Subscriptions.Where(s => s.TenantId == tenant.Id).ToListAsync(ct);
@@ -172,19 +227,12 @@ public sealed class StripeEventApplier(
         if (subscription is null && await db.Subscriptions.AnyAsync(s => s.Id == subscriptionId, ct))
         {
             logger.LogWarning("Subscription {SubscriptionId} belongs to another tenant than {TenantId}; left unchanged", subscriptionId, tenant.Id);
-            return (WebhookOutcomes.Ignored, tenant.Id, null, null);
+            return Result.Ignored(tenant.Id);
         }
-
-        var endsIt = evt.Type == EventTypes.CustomerSubscriptionDeleted
-                     || (!isCheckout && !isInvoice && evt.ObjectString("status") is { } s && SubscriptionStatuses.HasEnded(s));
-        if (subscription is { Ended: true } && !endsIt)
-            return (WebhookOutcomes.Stale, tenant.Id, null, null);
-
-        // A subscription event's state: Stripe's current subscription when it resolves a tie; none when the price is not ours.
-        var source = tie?.SubscriptionJson is { } current ? evt.WithObject(current) : evt;
-        SubscriptionState? state = null;
-        if (!isCheckout && !isInvoice && (state = StateOf(source, subscriptionId)) is null)
-            return (WebhookOutcomes.Ignored, tenant.Id, null, null);
+        if (subscription is { Ended: true } && facts is not Facts.State { EndsIt: true })
+            return Result.Stale(tenant.Id);
+        if (facts is Facts.State { Value: null })
+            return Result.Ignored(tenant.Id); // a price that is not ours
 
         var isNew = subscription is null;
         if (subscription is null)
@@ -193,42 +241,27 @@ public sealed class StripeEventApplier(
             db.Subscriptions.Add(subscription);
             subscriptions.Add(subscription);
         }
+        var schedules = await db.SubscriptionSchedules.Where(s => s.TenantId == tenant.Id).ToListAsync(ct);
         var rowBefore = Shown(subscription);
 
-        var outcome = WebhookOutcomes.Applied;
-        if (isCheckout)
+        var recorded = facts switch
         {
-            subscription.CheckoutSessionId ??= evt.ObjectString("id");
-        }
-        else if (isInvoice)
-        {
-            if (subscription.RecordPayment(evt.Type == EventTypes.InvoicePaymentFailed, position, now) == RecordResult.Stale)
-                return (WebhookOutcomes.Stale, tenant.Id, null, null);
-        }
-        else
-        {
-            var winsTie = false;
-            if (tie is not null)
-            {
-                winsTie = tie.SubscriptionJson is not null || string.CompareOrdinal(evt.Id, subscription.StateEventId) > 0;
-                outcome = WebhookOutcomes.TieResolved;
-            }
-            var wasEnded = subscription.Ended;
-            switch (subscription.RecordState(state!, position, evt.Id, winsTie, now))
-            {
-                case RecordResult.Tie when tie is null:
-                    return (WebhookOutcomes.Stale, tenant.Id, subscriptionId, null);
-                // An end is final even when its event is older than the state we have: it still ends the subscription.
-                case RecordResult.Stale or RecordResult.Tie when wasEnded || !subscription.Ended:
-                    return (WebhookOutcomes.Stale, tenant.Id, null, null);
-            }
-        }
+            Facts.Checkout checkout => RecordCheckout(subscription, checkout),
+            Facts.Payment payment => RecordPayment(subscription, payment, now),
+            Facts.State state => RecordState(subscription, state, evt.Id, tie, now),
+            Facts.Schedule schedule => await RecordScheduleAsync(tenant, schedules, schedule, evt.Id, now, ct),
+            _ => throw new InvalidOperationException($"No register for {facts.GetType().Name}."),
+        };
+        // Only a recorded event goes on to the tenant; a stale or ignored one, or a tie for Stripe to settle, ends here.
+        if (recorded is not Result.Done { Outcome: WebhookOutcomes.Applied or WebhookOutcomes.TieResolved } ok)
+            return recorded is Result.Done done ? done with { TenantId = tenant.Id } : recorded;
+        var outcome = ok.Outcome;
 
         // Every check passed: only now may the event link the tenant's Stripe customer.
         tenant.LinkCustomer(customerId, now);
         var before = tenant.StripeSubscriptionId;
         var shownBefore = Shown(tenant);
-        var projection = tenant.Project(subscriptions, now);
+        var projection = tenant.Project(subscriptions, schedules, now, billing.Value.PaymentGrace);
         var change = Changes(
             Describe(shownBefore, Shown(tenant)),
             isNew ? $"subscription {subscriptionId} recorded: {string.Join(", ", Shown(subscription))}"
@@ -240,15 +273,63 @@ public sealed class StripeEventApplier(
             logger.LogError(
                 "Tenant {TenantId} has {LiveCount} live subscriptions: it keeps {SubscriptionId} (created first); {DuplicateSubscriptionIds} must be refunded and canceled in Stripe",
                 tenant.Id, projection.Duplicates.Count + 1, projection.Current!.Id, string.Join(",", projection.Duplicates.Select(d => d.Id)));
-            return (WebhookOutcomes.DuplicateSubscription, tenant.Id, null, change);
+            return new Result.Done(WebhookOutcomes.DuplicateSubscription, tenant.Id, change);
         }
         if (projection.Current != subscription && before != subscriptionId)
         {
             logger.LogInformation("Subscription {SubscriptionId} is not tenant {TenantId}'s current one ({CurrentSubscriptionId}); recorded, tenant unchanged",
                 subscriptionId, tenant.Id, projection.Current?.Id);
-            return (WebhookOutcomes.Ignored, tenant.Id, null, change);
+            return new Result.Done(WebhookOutcomes.Ignored, tenant.Id, change);
         }
-        return (outcome, tenant.Id, null, change);
+        return new Result.Done(outcome, tenant.Id, change);
+    }
+
+    private static Result RecordCheckout(StripeSubscription subscription, Facts.Checkout checkout)
+    {
+        subscription.CheckoutSessionId ??= checkout.SessionId;
+        return new Result.Done(WebhookOutcomes.Applied);
+    }
+
+    private static Result RecordPayment(StripeSubscription subscription, Facts.Payment payment, DateTimeOffset now) =>
+        subscription.RecordPayment(payment.Failed, payment.Position, now) == RecordResult.Stale
+            ? new Result.Done(WebhookOutcomes.Stale)
+            : new Result.Done(WebhookOutcomes.Applied);
+
+    private static Result RecordState(StripeSubscription subscription, Facts.State state, string eventId, TieResolution? tie, DateTimeOffset now)
+    {
+        // With Stripe's answer the event wins its tie; without one (no Stripe to ask) the larger event id does.
+        var winsTie = tie is not null && (tie.SubscriptionJson is not null || string.CompareOrdinal(eventId, subscription.StateEventId) > 0);
+        var wasEnded = subscription.Ended;
+        return subscription.RecordState(state.Value!, state.Position, eventId, winsTie, now) switch
+        {
+            RecordResult.Tie when tie is null => new Result.NeedsStripe(subscription.Id),
+            // An end is final even when its event is older than the state we have: it still ends the subscription.
+            RecordResult.Stale or RecordResult.Tie when wasEnded || !subscription.Ended => new Result.Done(WebhookOutcomes.Stale),
+            _ => new Result.Done(tie is null ? WebhookOutcomes.Applied : WebhookOutcomes.TieResolved),
+        };
+    }
+
+    private async Task<Result> RecordScheduleAsync(Tenant tenant, List<SubscriptionSchedule> schedules, Facts.Schedule facts, string eventId,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var schedule = schedules.FirstOrDefault(s => s.Id == facts.Value.ScheduleId);
+        if (schedule is null)
+        {
+            if (await db.SubscriptionSchedules.AnyAsync(s => s.Id == facts.Value.ScheduleId, ct))
+            {
+                logger.LogWarning("Schedule {ScheduleId} belongs to another tenant than {TenantId}; left unchanged", facts.Value.ScheduleId, tenant.Id);
+                return Result.Ignored();
+            }
+            schedule = new SubscriptionSchedule
+            {
+                Id = facts.Value.ScheduleId, TenantId = tenant.Id, SubscriptionId = facts.SubscriptionId!, CreatedAt = now, UpdatedAt = now,
+            };
+            db.SubscriptionSchedules.Add(schedule);
+            schedules.Add(schedule);
+        }
+        return schedule.Record(facts.Value, facts.Position, eventId, now) == RecordResult.Stale
+            ? new Result.Done(WebhookOutcomes.Stale)
+            : new Result.Done(WebhookOutcomes.Applied);
     }
 
     private static string ModeName(bool? liveMode) => liveMode switch { true => "live", false => "test", null => "mode-less" };
@@ -259,6 +340,8 @@ public sealed class StripeEventApplier(
         $"customer {t.StripeCustomerId ?? "none"}",
         $"plan {WireNames.Of(t.PlanTier)}", $"status {t.SubscriptionStatus}", $"cancel_at_period_end {t.CancelAtPeriodEnd}",
         $"subscription {t.StripeSubscriptionId ?? "none"}", $"period {t.BillingPeriodStart:O}/{t.BillingPeriodEnd:O}",
+        $"limits {WireNames.Of(t.LimitsTier)}", $"grace_until {t.GraceUntil:O}", $"trial_end {t.TrialEnd:O}", $"cancel_at {t.CancelAt:O}",
+        $"pending {(t.PendingPlanTier is { } pending ? WireNames.Of(pending) : "none")}/{t.PendingChangeAt:O}",
     ];
 
     /// <summary>What we know of one subscription: a missed event can leave it wrong while the tenant looks right (a duplicate that ended).</summary>
@@ -266,6 +349,7 @@ public sealed class StripeEventApplier(
     [
         $"plan {(s.PlanTier is { } tier ? WireNames.Of(tier) : "none")}", $"status {s.Status ?? "none"}", $"cancel_at_period_end {s.CancelAtPeriodEnd}",
         $"period {s.PeriodStart:O}/{s.PeriodEnd:O}", $"created {s.StripeCreatedAt:O}", $"ended {s.Ended}",
+        $"trial_end {s.TrialEnd:O}", $"cancel_at {s.CancelAt:O}",
     ];
 
     private static string? Changes(params string?[] changes) =>
@@ -292,7 +376,8 @@ public sealed class StripeEventApplier(
             return null;
         }
         return new SubscriptionState(evt.ObjectReference("customer"), subscriptionId, tier, status,
-            evt.ObjectBool("cancel_at_period_end"), evt.SubscriptionPeriod(), evt.ObjectTime("created"), ours?.Interval);
+            evt.ObjectBool("cancel_at_period_end"), evt.SubscriptionPeriod(), evt.ObjectTime("created"), ours?.Interval,
+            evt.ObjectTime("trial_end"), evt.ObjectTime("cancel_at"));
     }
 
     /// <summary>The tenant from metadata, else by the subscription we already know, else by Stripe customer; locked until the transaction ends.</summary>

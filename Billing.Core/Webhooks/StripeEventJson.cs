@@ -51,9 +51,10 @@ public sealed class StripeEventJson
     /// <summary>An id that Stripe sends either as a string or, when expanded, as an object with an <c>id</c>.</summary>
     public string? ObjectReference(string name) => Reference(Object, name);
 
-    /// <summary>A Unix-seconds field of <c>data.object</c>, such as a subscription's own <c>created</c>.</summary>
+    /// <summary>A Unix-seconds field of <c>data.object</c>, such as a subscription's own <c>created</c>; null when absent or null (<c>trial_end</c> of a subscription without a trial).</summary>
     public DateTimeOffset? ObjectTime(string name) =>
-        Object.TryGetProperty(name, out var value) && value.TryGetInt64(out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+        Object.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
 
     /// <summary>The same event about another snapshot of its object (the subscription as Stripe shows it now).</summary>
     public StripeEventJson WithObject(string objectJson)

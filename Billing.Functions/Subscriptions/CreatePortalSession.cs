@@ -13,7 +13,7 @@ public sealed class CreatePortalSession(HttpEndpoint http, CheckoutService check
     public Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "portal")] HttpRequest request, CancellationToken ct)
         => http.HandleAsync<PortalRequest, string>(request, Access.AdminOnly,
-            (caller, body, ct) => checkout.CreatePortalAsync(caller.TenantId, body.ReturnUrl, ct),
+            (caller, body, ct) => checkout.CreatePortalAsync(caller.TenantId, body.ReturnUrl, body.Flow, ct),
             url => new PortalResponse(url), ct);
 }
 
@@ -22,9 +22,11 @@ public sealed class PortalRequest : IRequestBody
     public static IReadOnlyDictionary<string, string> Rules { get; } = new Dictionary<string, string>
     {
         ["return_url"] = "must be a string: " + CheckoutService.RedirectUrlRule,
+        ["flow"] = "must be a string: " + CheckoutService.PortalFlowRule,
     };
 
     public string? ReturnUrl { get; init; }
+    public string? Flow { get; init; }
 }
 
 public sealed record PortalResponse(string PortalUrl);

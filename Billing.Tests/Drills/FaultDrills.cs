@@ -127,7 +127,7 @@ public sealed class FaultDrills : IAsyncLifetime
 
     /// <summary>
     /// Every operation of openapi/billing.yaml that needs a token, with the contract's own examples for its path
-    /// parameters, required headers and body: a route added to the contract is covered without touching this test.
+    /// parameters, required query parameters and headers, and body: a route added to the contract is covered without touching this test.
     /// </summary>
     private static IEnumerable<Route> AuthenticatedOperations()
     {
@@ -151,6 +151,8 @@ public sealed class FaultDrills : IAsyncLifetime
                     switch (parameter["in"]!.GetValue<string>())
                     {
                         case "path": url = url.Replace($"{{{parameter["name"]}}}", example); break;
+                        case "query" when parameter["required"]?.GetValue<bool>() == true:
+                            url += (url.Contains('?') ? "&" : "?") + $"{parameter["name"]}={Uri.EscapeDataString(example!)}"; break;
                         case "header" when parameter["required"]?.GetValue<bool>() == true: headers.Add((parameter["name"]!.GetValue<string>(), example!)); break;
                     }
                 }

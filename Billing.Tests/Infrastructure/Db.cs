@@ -31,12 +31,12 @@ public static class Db
         return SeedTenantAsync(connectionString, tenantId, planTier, month.Start, month.End);
     }
 
-    /// <summary>Creates a tenant row with the given plan and stored period.</summary>
+    /// <summary>Creates a tenant row with the given plan (and its limits) and stored period.</summary>
     public static Task SeedTenantAsync(string connectionString, Guid tenantId, string planTier, DateTimeOffset periodStart, DateTimeOffset periodEnd) =>
         ExecuteAsync(connectionString,
             """
-            INSERT INTO tenants (id, plan_tier, subscription_status, cancel_at_period_end, billing_period_start, billing_period_end, created_at, updated_at)
-            VALUES ($1, $2, 'active', false, $3, $4, now(), now())
+            INSERT INTO tenants (id, plan_tier, limits_tier, subscription_status, cancel_at_period_end, billing_period_start, billing_period_end, created_at, updated_at)
+            VALUES ($1, $2, $2, 'active', false, $3, $4, now(), now())
             """,
             tenantId, planTier, periodStart, periodEnd);
 }

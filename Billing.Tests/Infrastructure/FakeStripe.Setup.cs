@@ -50,7 +50,7 @@ public sealed partial class FakeStripe
     private static readonly Regex[] PriceUpdateParameters =
         [new("^(active|lookup_key|transfer_lookup_key|nickname|tax_behavior)$"), new(@"^currency_options\[[a-z]{3}\]\[(unit_amount|tax_behavior)\]$"), Metadata_];
 
-    private static readonly Regex[] PortalParameters =
+    private static readonly Regex[] PortalConfigurationParameters =
     [
         new("^(name|default_return_url|active)$"), Metadata_,
         new(@"^business_profile\[(headline|privacy_policy_url|terms_of_service_url)\]$"), new(@"^login_page\[enabled\]$"),
@@ -218,7 +218,7 @@ public sealed partial class FakeStripe
 
     private (int, string) SavePortalConfiguration(string? id, IReadOnlyDictionary<string, string> form)
     {
-        if (Refused(form, PortalParameters) is { } refused) return refused;
+        if (Refused(form, PortalConfigurationParameters) is { } refused) return refused;
         if (id is null && form.ContainsKey("active")) return (400, Error("invalid_request_error", "Received unknown parameter: active"));
         JsonObject? existing = null;
         if (id is not null && !_portalConfigurations.TryGetValue(id, out existing))

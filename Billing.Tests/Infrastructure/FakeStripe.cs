@@ -214,7 +214,7 @@ public sealed partial class FakeStripe : IAsyncDisposable
             ? (200, subscription.ToJsonString())
             : (404, Error("invalid_request_error", $"No such subscription: '{id}'")),
 
-        _ => RouteFixed(r),
+        _ => RouteLifecycle(r) ?? RouteFixed(r),
     };
 
     private static (int, string) Expire(JsonObject session)

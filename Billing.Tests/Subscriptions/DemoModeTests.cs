@@ -93,11 +93,12 @@ public sealed class DemoModeTests(DemoFakeStripeHost fixture) : IClassFixture<De
             s => s.GetProperty("plan_tier").GetString() == "pro", TimeSpan.FromSeconds(10));
 
         var database = fixture.Host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["BILLING_DATABASE"]!;
-        var events = await Db.ScalarAsync<string>(database,
+        // The plan shows once the subscription's event is applied; the checkout's may still be on the queue: wait for both.
+        var events = await Eventually.ValueAsync(() => Db.ScalarAsync<string>(database,
             """
             SELECT string_agg(event_type || ':' || (payload->>'created') || ':' || outcome, ',' ORDER BY event_type)
-            FROM webhook_events WHERE payload->'data'->'object'->'metadata'->>'tenant_id' = $1
-            """, tenant.ToString());
+            FROM webhook_events WHERE payload->'data'->'object'->'metadata'->>'tenant_id' = $1 AND outcome IS NOT NULL
+            """, tenant.ToString()), e => e?.Split(',').Length == 2, TimeSpan.FromSeconds(10));
 
         // Two events of one second, but of different ranks (a checkout completes before its subscription is created): never a tie.
         var parts = events!.Split(',').Select(e => e.Split(':')).ToList();

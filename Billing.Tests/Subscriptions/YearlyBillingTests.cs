@@ -164,7 +164,7 @@ public sealed class CheckoutOptionsTests(FakeStripeHost fixture) : IClassFixture
         var tenant = Guid.NewGuid();
         var checkout = services.GetRequiredService<CheckoutService>();
         await checkout.CreateCheckoutAsync(tenant, new CheckoutChoice("pro", null, null, Interval: "year"), default);
-        await checkout.CreatePortalAsync(tenant, null, default);
+        await checkout.CreatePortalAsync(tenant, null, null, default);
 
         Assert.Equal(printed["STRIPE_PRICE_PRO_YEARLY"], SessionOf(tenant).Form["line_items[0][price]"]);
         var yearly = _stripe.Prices.Single(p => (string)p["id"]! == printed["STRIPE_PRICE_PRO_YEARLY"]);

@@ -136,7 +136,7 @@ public sealed class ReleaseUsageTests : UsageServiceTests
     {
         var tenant = Guid.NewGuid();
         var first = await Usage.ConsumeAsync(tenant, "shipments", 7, "before-upgrade", default);
-        await Db.ExecuteAsync(Env.SharedDatabase, "UPDATE tenants SET plan_tier = 'pro' WHERE id = $1", tenant);
+        await Db.ExecuteAsync(Env.SharedDatabase, "UPDATE tenants SET plan_tier = 'pro', limits_tier = 'pro' WHERE id = $1", tenant);
         await Usage.ConsumeAsync(tenant, "shipments", 1, null, default);
 
         var replay = await Usage.ConsumeAsync(tenant, "shipments", 7, "before-upgrade", default);

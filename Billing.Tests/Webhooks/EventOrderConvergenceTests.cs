@@ -36,6 +36,26 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     private static Row Paid(Run r, string tier = "pro", string status = "active", bool cancel = false) =>
         new(tier, status, cancel, r.Subscription, r.Customer, T);
 
+    /// <summary>What the tenant is told about its subscription's life (the columns GET /subscription shows).</summary>
+    private sealed record Life(string LimitsTier, DateTimeOffset? TrialEnd = null, DateTimeOffset? CancelAt = null, string? PendingPlanTier = null,
+        DateTimeOffset? PendingChangeAt = null, DateTimeOffset? PaymentFailedAt = null, DateTimeOffset? GraceUntil = null);
+
+    private static readonly TimeSpan Grace = TimeSpan.FromDays(7);
+
+    private static JsonObject Schedule(Run r, string status, DateTimeOffset phaseStart, params (string Price, DateTimeOffset Start, DateTimeOffset End)[] phases) => new()
+    {
+        ["id"] = r.Subscription.Replace("sub_", "sub_sched_"), ["object"] = "subscription_schedule", ["status"] = status,
+        ["created"] = T.AddDays(5).ToUnixTimeSeconds(), ["customer"] = r.Customer, ["end_behavior"] = "release",
+        ["subscription"] = status == "released" ? null : r.Subscription, ["released_subscription"] = status == "released" ? r.Subscription : null,
+        ["metadata"] = new JsonObject { ["tenant_id"] = r.Tenant.ToString() },
+        ["current_phase"] = status == "released" ? null : new JsonObject { ["start_date"] = phaseStart.ToUnixTimeSeconds(), ["end_date"] = phases.First(p => p.Start == phaseStart).End.ToUnixTimeSeconds() },
+        ["phases"] = new JsonArray(phases.Select(p => (JsonNode)new JsonObject
+        {
+            ["start_date"] = p.Start.ToUnixTimeSeconds(), ["end_date"] = p.End.ToUnixTimeSeconds(),
+            ["items"] = new JsonArray(new JsonObject { ["price"] = p.Price, ["quantity"] = 1 }),
+        }).ToArray()),
+    };
+
     private static Row Free(Run r) =>
         new("free", "canceled", false, null, r.Customer, BillingPeriod.CalendarMonth(ApplierFixture.Now).Start);
 
@@ -137,7 +157,127 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
         ];
     }, r => new Row("enterprise", "active", false, r.Subscription + "_2", r.Customer, T.AddDays(20)));
 
+    [Fact]
+    public Task Trial_that_converts_converges() => ConvergesAsync("trial, then converted by its first payment", r =>
+    {
+        var trialEnd = T.AddDays(14);
+        JsonObject Trial(string status, DateTimeOffset start, DateTimeOffset end)
+        {
+            var subscription = StripeEvents.Subscription(r.Tenant, r.Customer, r.Subscription, Pro, start, end, status, created: T);
+            subscription["trial_end"] = trialEnd.ToUnixTimeSeconds();
+            return subscription;
+        }
+        return
+        [
+            E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+            E("customer.subscription.created", Trial("trialing", T, trialEnd), T),
+            E("customer.subscription.trial_will_end", Trial("trialing", T, trialEnd), trialEnd.AddDays(-3)),
+            E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), trialEnd),
+            E("customer.subscription.updated", Trial("active", trialEnd, trialEnd.AddMonths(1)), trialEnd),
+        ];
+    }, r => Paid(r) with { PeriodStart = T.AddDays(14) }, _ => new Life("pro"));
+
+    [Fact]
+    public Task Trial_in_progress_shows_its_end_with_paid_limits() => ConvergesAsync("trial in progress", r =>
+    {
+        var subscription = StripeEvents.Subscription(r.Tenant, r.Customer, r.Subscription, Enterprise, T, T.AddDays(14), "trialing", created: T);
+        subscription["trial_end"] = T.AddDays(14).ToUnixTimeSeconds();
+        return
+        [
+            E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+            E("customer.subscription.created", subscription, T),
+            E("customer.subscription.trial_will_end", (JsonObject)subscription.DeepClone(), T.AddDays(11)),
+        ];
+    }, r => Paid(r, tier: "enterprise", status: "trialing"), _ => new Life("enterprise", TrialEnd: T.AddDays(14)));
+
+    [Fact]
+    public Task Cancel_then_resume_converges() => ConvergesAsync("cancel at period end, then resumed", r =>
+    {
+        var canceling = Sub(r, cancelAtPeriodEnd: true);
+        canceling["cancel_at"] = PeriodEnd.ToUnixTimeSeconds();
+        return
+        [
+            E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+            E("customer.subscription.created", Sub(r), T),
+            E("customer.subscription.updated", canceling, T.AddDays(3)),
+            E("customer.subscription.updated", Sub(r), T.AddDays(4)),
+        ];
+    }, r => Paid(r), _ => new Life("pro"));
+
+    [Fact]
+    public Task Cancel_shows_when_the_plan_ends() => ConvergesAsync("cancel at period end", r =>
+    [
+        E("customer.subscription.created", Sub(r), T),
+        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        E("customer.subscription.updated", Sub(r, cancelAtPeriodEnd: true), T.AddDays(3)),
+    ], r => Paid(r, cancel: true), _ => new Life("pro", CancelAt: PeriodEnd));
+
+    [Fact]
+    public Task Scheduled_downgrade_shows_until_it_takes_effect_at_renewal() => ConvergesAsync("downgrade scheduled, taking effect at renewal", r =>
+    {
+        var next = PeriodEnd.AddMonths(1);
+        return
+        [
+            E("customer.subscription.created", Sub(r, price: Enterprise), T),
+            E("subscription_schedule.created", Schedule(r, "active", T, (Enterprise, T, PeriodEnd)), T.AddDays(5)),
+            E("subscription_schedule.updated", Schedule(r, "active", T, (Enterprise, T, PeriodEnd), (Pro, PeriodEnd, next)), T.AddDays(5)),
+            E("customer.subscription.updated", StripeEvents.Subscription(r.Tenant, r.Customer, r.Subscription, Pro, PeriodEnd, next, created: T), PeriodEnd),
+            E("subscription_schedule.updated", Schedule(r, "active", PeriodEnd, (Enterprise, T, PeriodEnd), (Pro, PeriodEnd, next)), PeriodEnd),
+        ];
+    }, r => Paid(r) with { PeriodStart = PeriodEnd }, _ => new Life("pro"));
+
+    [Fact]
+    public Task Scheduled_downgrade_before_renewal_converges() => ConvergesAsync("downgrade scheduled", r =>
+    [
+        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        E("customer.subscription.created", Sub(r, price: Enterprise), T),
+        E("subscription_schedule.created", Schedule(r, "active", T, (Enterprise, T, PeriodEnd)), T.AddDays(5)),
+        E("subscription_schedule.updated", Schedule(r, "active", T, (Enterprise, T, PeriodEnd), (Pro, PeriodEnd, PeriodEnd.AddMonths(1))), T.AddDays(5)),
+    ], r => Paid(r, tier: "enterprise"), _ => new Life("enterprise", PendingPlanTier: "pro", PendingChangeAt: PeriodEnd));
+
+    [Fact]
+    public Task Scheduled_downgrade_taken_back_converges() => ConvergesAsync("downgrade scheduled, then taken back", r =>
+    [
+        E("customer.subscription.created", Sub(r, price: Enterprise), T),
+        E("subscription_schedule.created", Schedule(r, "active", T, (Enterprise, T, PeriodEnd)), T.AddDays(5)),
+        E("subscription_schedule.updated", Schedule(r, "active", T, (Enterprise, T, PeriodEnd), (Pro, PeriodEnd, PeriodEnd.AddMonths(1))), T.AddDays(5)),
+        E("subscription_schedule.released", Schedule(r, "released", T, (Enterprise, T, PeriodEnd), (Pro, PeriodEnd, PeriodEnd.AddMonths(1))), T.AddDays(5)),
+    ], r => Paid(r, tier: "enterprise"), _ => new Life("enterprise"));
+
+    [Fact]
+    public Task Failed_payments_then_paid_converges() => ConvergesAsync("two failed payments, then paid", r =>
+    [
+        E("customer.subscription.created", Sub(r), T),
+        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(10)),
+        E("customer.subscription.updated", Sub(r, status: "past_due"), T.AddDays(10)),
+        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(13)),
+        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddDays(15)),
+    ], r => Paid(r), _ => new Life("pro"));
+
+    [Fact]
+    public Task Grace_starts_at_the_first_failure_since_the_last_payment_in_every_order() => ConvergesAsync("paid, then two failed payments", r =>
+    [
+        E("customer.subscription.created", Sub(r), T),
+        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T),
+        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddSeconds(30)),
+        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(10)),
+        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(13)),
+    ], r => Paid(r, status: "past_due"), _ => new Life("pro", PaymentFailedAt: T.AddDays(10), GraceUntil: T.AddDays(10) + Grace));
+
+    [Fact]
+    public Task Unpaid_has_free_limits_at_once() => ConvergesAsync("failed payments until unpaid", r =>
+    [
+        E("customer.subscription.created", Sub(r), T),
+        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(10)),
+        E("customer.subscription.updated", Sub(r, status: "past_due"), T.AddDays(10)),
+        E("customer.subscription.updated", Sub(r, status: "unpaid"), T.AddDays(17)),
+    ], r => Paid(r, status: "unpaid"), _ => new Life("free", PaymentFailedAt: T.AddDays(10), GraceUntil: T.AddDays(10) + Grace));
+
     private async Task ConvergesAsync(string name, Func<Run, string[]> history, Func<Run, Row> expected, Func<Run, JsonObject>? stripeNow = null)
+        => await ConvergesAsync(name, history, expected, null, stripeNow);
+
+    private async Task ConvergesAsync(string name, Func<Run, string[]> history, Func<Run, Row> expected, Func<Run, Life>? expectedLife,
+        Func<Run, JsonObject>? stripeNow = null)
     {
         var seed = name.Aggregate(17, (h, c) => unchecked(h * 31 + c));
         var random = new Random(seed);
@@ -163,11 +303,13 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
             var actual = await ReadRowAsync(run.Tenant);
             if (actual != expected(run))
                 failures.Add($"order [{string.Join(",", delivery)}]: {actual}");
+            else if (expectedLife is not null && await ReadLifeAsync(run.Tenant) is var life && life != expectedLife(run))
+                failures.Add($"order [{string.Join(",", delivery)}]: {life}");
         });
 
         output.WriteLine($"{name}: {orders.Count} orders of {length} events ({(length <= 5 ? "every permutation" : $"random, seed {seed}")}), " +
                          $"{applied} deliveries with duplicates, {failures.Count} diverged");
-        Assert.True(failures.IsEmpty, $"{name}: expected {expected(NewRun()) with { SubscriptionId = "…", CustomerId = "…" }}; " +
+        Assert.True(failures.IsEmpty, $"{name}: expected {expected(NewRun()) with { SubscriptionId = "…", CustomerId = "…" }} {expectedLife?.Invoke(NewRun())}; " +
                                       $"{failures.Count} of {orders.Count} orders diverged, e.g. {string.Join(" | ", failures.Take(3))}");
     }
 
@@ -186,6 +328,20 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
         return new Row(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2),
             reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
             reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5));
+    }
+
+    private async Task<Life> ReadLifeAsync(Guid tenant)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.Env.SharedDatabase);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT limits_tier, trial_end, cancel_at, pending_plan_tier, pending_change_at, payment_failed_at, grace_until FROM tenants WHERE id = $1",
+            connection);
+        command.Parameters.Add(new() { Value = tenant });
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i);
+        return new Life(reader.GetString(0), At(1), At(2), reader.IsDBNull(3) ? null : reader.GetString(3), At(4), At(5), At(6));
     }
 
     private static IEnumerable<int[]> Permutations(int n)

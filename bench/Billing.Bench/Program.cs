@@ -107,12 +107,12 @@ try
         var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToArray();
         await using var connection = await dataSource.OpenConnectionAsync();
         await using (var writer = await connection.BeginBinaryImportAsync(
-            "COPY tenants (id, plan_tier, subscription_status, cancel_at_period_end, billing_period_start, billing_period_end, created_at, updated_at) FROM STDIN (FORMAT BINARY)"))
+            "COPY tenants (id, plan_tier, limits_tier, subscription_status, cancel_at_period_end, billing_period_start, billing_period_end, created_at, updated_at) FROM STDIN (FORMAT BINARY)"))
         {
             foreach (var id in ids)
             {
                 await writer.StartRowAsync();
-                await writer.WriteAsync(id); await writer.WriteAsync(plan); await writer.WriteAsync("active"); await writer.WriteAsync(false);
+                await writer.WriteAsync(id); await writer.WriteAsync(plan); await writer.WriteAsync(plan); await writer.WriteAsync("active"); await writer.WriteAsync(false);
                 await writer.WriteAsync(month.Start); await writer.WriteAsync(month.End); await writer.WriteAsync(now); await writer.WriteAsync(now);
             }
             await writer.CompleteAsync();

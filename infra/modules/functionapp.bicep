@@ -42,6 +42,8 @@ param jwtAuthority string
 param rolloverSchedule string
 param idempotencyRetentionDays int
 param reconcileSchedule string
+param trialDays int
+param paymentGraceDays int
 param webhookPayloadRetentionDays int
 param webhookPayloadSweepSchedule string
 
@@ -119,6 +121,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'USAGE_ROLLOVER_SCHEDULE', value: rolloverSchedule }
         { name: 'USAGE_IDEMPOTENCY_RETENTION_DAYS', value: string(idempotencyRetentionDays) }
         { name: 'STRIPE_RECONCILE_SCHEDULE', value: reconcileSchedule }
+        { name: 'STRIPE_TRIAL_DAYS', value: string(trialDays) }
+        { name: 'PAYMENT_GRACE_DAYS', value: string(paymentGraceDays) }
         { name: 'WEBHOOK_PAYLOAD_RETENTION_DAYS', value: string(webhookPayloadRetentionDays) }
         { name: 'WEBHOOK_PAYLOAD_SWEEP_SCHEDULE', value: webhookPayloadSweepSchedule }
       ]

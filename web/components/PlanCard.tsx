@@ -14,12 +14,14 @@ export interface PlanCardProps {
   current: boolean;
   /** Absent when the user cannot upgrade to this plan from here (free plan, not signed in). */
   onUpgrade?: () => void;
+  /** The button's words when not "Upgrade to …" (a subscribed tenant switches plans). */
+  actionLabel?: string;
   busy?: boolean;
   /** Which price to show; a plan without a price for it (free) shows its monthly price. */
   interval?: BillingInterval;
 }
 
-export function PlanCard({ plan, current, onUpgrade, busy = false, interval = "month" }: PlanCardProps) {
+export function PlanCard({ plan, current, onUpgrade, actionLabel, busy = false, interval = "month" }: PlanCardProps) {
   const { locale, messages } = useI18n();
   const headingId = `plan-${plan.tier}`;
   const price = priceFor(plan, interval);
@@ -56,7 +58,7 @@ export function PlanCard({ plan, current, onUpgrade, busy = false, interval = "m
       )}
       {!current && onUpgrade && (
         <button type="button" className="button button--primary" onClick={onUpgrade} disabled={busy} aria-busy={busy}>
-          {format(messages.plan.upgrade, { plan: name })}
+          {actionLabel ?? format(messages.plan.upgrade, { plan: name })}
         </button>
       )}
     </article>

@@ -64,6 +64,13 @@ export async function apiAs(token: string): Promise<APIRequestContext> {
   return request.newContext({ baseURL: `${apiUrl}/`, extraHTTPHeaders: { Authorization: `Bearer ${token}` } });
 }
 
+/** Upgrades a tenant through the API (demo mode queues the Stripe events) and waits until the plan is applied. */
+export async function upgradeThroughApi(token: string, tier: "pro" | "enterprise") {
+  const api = await apiAs(token);
+  expect((await api.post("checkout", { data: { plan_tier: tier } })).status()).toBe(200);
+  await expect.poll(async () => ((await (await api.get("subscription")).json()) as { plan_tier: string }).plan_tier).toBe(tier);
+}
+
 /** axe-core on the page as it is now: no serious or critical violation. */
 export async function expectAccessible(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();

@@ -18,6 +18,9 @@ export type BillingInterval = components["schemas"]["BillingInterval"];
 export type PlanPrice = components["schemas"]["PlanPrice"];
 export type CheckoutLocale = NonNullable<components["schemas"]["CheckoutRequest"]["locale"]>;
 export type ResourceName = keyof Usage["usage"];
+export type ChangePreview = components["schemas"]["ChangePreview"];
+export type ChangeResult = components["schemas"]["ChangeResult"];
+export type PortalFlow = NonNullable<components["schemas"]["PortalRequest"]["flow"]>;
 
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; problem: ApiProblem };
 
@@ -53,7 +56,13 @@ export function createBillingClient(baseUrl: string = apiBaseUrl, getToken: () =
       call(() => client.GET("/invoices", { params: { query: { limit, starting_after: startingAfter } } })),
     checkout: (planTier: PaidTier, successUrl: string, cancelUrl: string, options: { interval?: BillingInterval; locale?: CheckoutLocale } = {}) =>
       call(() => client.POST("/checkout", { body: { plan_tier: planTier, success_url: successUrl, cancel_url: cancelUrl, ...options } })),
-    portal: (returnUrl: string) => call(() => client.POST("/portal", { body: { return_url: returnUrl } })),
+    portal: (returnUrl: string, flow?: PortalFlow) => call(() => client.POST("/portal", { body: { return_url: returnUrl, flow } })),
+    changePreview: (planTier: PaidTier) =>
+      call(() => client.GET("/subscription/change-preview", { params: { query: { plan_tier: planTier } } })),
+    changePlan: (planTier: PaidTier, prorationDate?: string | null) =>
+      call(() => client.POST("/subscription/change", { body: { plan_tier: planTier, proration_date: prorationDate ?? undefined } })),
+    cancel: () => call(() => client.POST("/subscription/cancel")),
+    resume: () => call(() => client.POST("/subscription/resume")),
   };
 }
 

@@ -112,6 +112,7 @@ export function describeProblem(problem: ApiProblem, messages: Messages, locale:
     }
     case 409:
       if (problem.code === "already_subscribed") return { title, whatToDo: e.alreadySubscribed, action: "portal" };
+      if (problem.code === "no_subscription") return { title, whatToDo: e.noSubscription, action: "upgrade" };
       if (problem.code === "checkout_in_progress") return { title, whatToDo: e.checkoutInProgress, action: "retry" };
       if (problem.code === "no_billing_account") return { title, whatToDo: e.noBillingAccount, action: "upgrade" };
       break;

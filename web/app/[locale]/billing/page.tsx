@@ -2,10 +2,12 @@
 
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
+import { CancelPlan } from "@/components/CancelPlan";
 import { InvoiceList } from "@/components/InvoiceList";
 import { ManageBilling } from "@/components/ManageBilling";
 import { PlanBadge } from "@/components/PlanBadge";
 import { ProblemAlert } from "@/components/ProblemAlert";
+import { SubscriptionBanners } from "@/components/SubscriptionBanners";
 import { UsageBar } from "@/components/UsageBar";
 import { billingApi, type Invoice, type Subscription, type Usage } from "@/lib/api/client";
 import type { ApiProblem } from "@/lib/api/problem";
@@ -14,6 +16,7 @@ import { formatDate } from "@/lib/i18n/formatting";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { billingPath } from "@/lib/routes";
 import { usePortal } from "@/lib/usePortal";
+import { useSubscriptionActions } from "@/lib/useSubscriptionActions";
 
 const resources = ["shipments", "escrows", "api_calls"] as const;
 
@@ -32,6 +35,7 @@ export default function DashboardPage() {
   const [loadingMore, setLoadingMore] = useState(false);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const openPortal = usePortal(locale, setProblem);
+  const actions = useSubscriptionActions(subscription, setSubscription, setProblem);
 
   const load = useCallback(async () => {
     setProblem(null);
@@ -97,14 +101,22 @@ export default function DashboardPage() {
               <dd>{period ? periodText(period) : m.noPeriod}</dd>
             </div>
           </dl>
-          {subscription.cancel_at_period_end && subscription.billing_period_end && (
-            <p className="notice">{format(m.cancelAtPeriodEnd, { date: formatDate(subscription.billing_period_end, locale) })}</p>
-          )}
-          {(subscription.subscription_status === "past_due" || subscription.subscription_status === "unpaid") && (
-            <p className="notice notice--warning">{m.pastDue}</p>
-          )}
+          <SubscriptionBanners
+            subscription={subscription}
+            busy={actions.busy}
+            onAddCard={() => void openPortal()}
+            onUpdatePayment={() => void openPortal("update_payment_method")}
+            onResume={() => void actions.resume()}
+            onKeepPlan={() => void actions.keepPlan()}
+          />
+          {actions.requested && <p className="notice notice--success" role="status">{messages.banners.requested}</p>}
           {subscription.stripe_customer_id ? (
-            <ManageBilling demoMode={subscription.demo_mode} onOpen={() => void openPortal()} />
+            <div className="dialog__actions">
+              <ManageBilling demoMode={subscription.demo_mode} onOpen={() => void openPortal()} />
+              {subscription.plan_tier !== "free" && !subscription.cancel_at && (
+                <CancelPlan periodEnd={subscription.billing_period_end} busy={actions.busy} onCancel={() => void actions.cancel()} />
+              )}
+            </div>
           ) : (
             <>
               <p>{m.noAccount}</p>

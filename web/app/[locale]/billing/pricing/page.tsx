@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
+import { ChangePlanDialog } from "@/components/ChangePlanDialog";
 import { IntervalSwitch } from "@/components/IntervalSwitch";
 import { PlanCard } from "@/components/PlanCard";
 import { ProblemAlert } from "@/components/ProblemAlert";
@@ -11,19 +12,24 @@ import { accessToken } from "@/lib/auth/accessToken";
 import { devSignInEnabled } from "@/lib/auth/devSignIn";
 import { rememberCheckout } from "@/lib/checkoutIntent";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { format } from "@/lib/i18n/messages";
+import { tierName } from "@/lib/i18n/tiers";
 import { bestYearlySavingPercent, offersYearly } from "@/lib/pricing";
 import { absoluteUrl, billingPath } from "@/lib/routes";
+import { usePlanSwitch } from "@/lib/usePlanSwitch";
 import { usePortal } from "@/lib/usePortal";
 
 export default function PricingPage() {
   const { locale, messages } = useI18n();
   const [plans, setPlans] = useState<Plan[] | null>(null);
   const [current, setCurrent] = useState<PlanTier | null>(null);
+  const [subscribed, setSubscribed] = useState(false);
   const [signedIn, setSignedIn] = useState(false);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [busy, setBusy] = useState<PaidTier | null>(null);
   const [interval, setInterval] = useState<BillingInterval>("month");
   const openPortal = usePortal(locale, setProblem);
+  const planSwitch = usePlanSwitch(locale, current, setProblem);
 
   const load = useCallback(async () => {
     setProblem(null);
@@ -36,7 +42,12 @@ export default function PricingPage() {
     if (plansResult.ok) setPlans(plansResult.data.plans);
     else setProblem(plansResult.problem);
     // Plans are public: a subscription we may not read (403 for a member) only means no "current" mark.
-    if (subscriptionResult?.ok) setCurrent(subscriptionResult.data.plan_tier);
+    if (subscriptionResult?.ok) {
+      setCurrent(subscriptionResult.data.plan_tier);
+      // A live paid subscription switches plans; checkout is only the way in.
+      setSubscribed(subscriptionResult.data.plan_tier !== "free"
+        && ["active", "trialing", "past_due", "unpaid"].includes(subscriptionResult.data.subscription_status));
+    }
   }, []);
 
   useEffect(() => { void load(); }, [load]);
@@ -80,10 +91,17 @@ export default function PricingPage() {
               current={plan.tier === current}
               busy={busy !== null}
               interval={interval}
-              onUpgrade={signedIn && plan.tier !== "free" ? () => void upgrade(plan.tier as PaidTier) : undefined}
+              onUpgrade={signedIn && plan.tier !== "free"
+                ? () => void (subscribed ? planSwitch.open(plan.tier as PaidTier) : upgrade(plan.tier as PaidTier))
+                : undefined}
+              actionLabel={subscribed ? format(messages.plan.switchTo, { plan: tierName(plan.tier, messages) }) : undefined}
             />
           ))}
         </div>
+      )}
+      {planSwitch.target && current && (
+        <ChangePlanDialog current={current} target={planSwitch.target} preview={planSwitch.preview} busy={planSwitch.busy}
+          onConfirm={() => void planSwitch.confirm()} onClose={planSwitch.close} />
       )}
     </>
   );
