@@ -23,6 +23,20 @@ public sealed class BillingOptions
     [ConfigurationKeyName("USAGE_IDEMPOTENCY_RETENTION_DAYS")]
     public int IdempotencyRetentionDays { get; set; } = 45;
 
+    /// <summary>
+    /// How long a webhook event's raw payload (customer names, e-mails, addresses) is kept before the
+    /// ClearWebhookPayloads timer clears it; the <c>webhook_events</c> row stays, so dedup keeps working.
+    /// </summary>
+    [ConfigurationKeyName("WEBHOOK_PAYLOAD_RETENTION_DAYS")]
+    public int WebhookPayloadRetentionDays { get; set; } = 90;
+
+    /// <summary>NCRONTAB of the ClearWebhookPayloads timer: once a day at a quiet hour (UTC).</summary>
+    [ConfigurationKeyName("WEBHOOK_PAYLOAD_SWEEP_SCHEDULE")]
+    public string PayloadSweepSchedule { get; set; } = "0 15 4 * * *";
+
     public const int MinRetentionDays = 32;
+
+    /// <summary>A week: an operator looking into an incident still finds its events whole.</summary>
+    public const int MinPayloadRetentionDays = 7;
     public const int MaxRetentionDays = 3650;
 }

@@ -55,7 +55,7 @@ public static class DevHostApp
             hostJson = hostJson with { Queues = configureQueues(hostJson.Queues) };
         var catalog = new FunctionCatalog(typeof(BillingFunctionsServiceCollectionExtensions).Assembly);
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = EnvironmentName() });
         builder.Configuration.Sources.Clear();
         builder.Configuration
             .AddInMemoryCollection(local.Values)
@@ -83,7 +83,7 @@ public static class DevHostApp
         builder.Services.AddSingleton(hostJson);
         // DevHost-only: DEVHOST_BACKGROUND_TRIGGERS=false hosts HTTP only (the bench measures ingest without a consumer).
         if (builder.Configuration["DEVHOST_BACKGROUND_TRIGGERS"] != "false")
-            AddBackgroundTriggers(builder.Services, catalog, hostJson.Queues);
+            AddBackgroundTriggers(builder.Services, catalog, hostJson.Queues, builder.Configuration);
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
         {
             policy.WithOrigins(local.CorsOrigins.ToArray()).AllowAnyHeader().AllowAnyMethod().WithExposedHeaders("Retry-After");
@@ -95,6 +95,9 @@ public static class DevHostApp
         app.MapHttpTriggers(catalog, hostJson.RoutePrefix);
         app.MapAdminEndpoints();
 
+        // Every ValidateOnStart option now, before migrations and before the host starts (which would log a bad
+        // setting as "Hosting failed to start" with a stack trace): one line naming it (DevHostCli).
+        app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
         if (options.ApplyMigrations)
             await MigrateAsync(app.Services, ct);
         return app;
@@ -109,7 +112,17 @@ public static class DevHostApp
         return (app, new Uri(address));
     }
 
-    private static void AddBackgroundTriggers(IServiceCollection services, FunctionCatalog catalog, QueueSettings queues)
+    /// <summary>
+    /// The environment the host runs in, as <c>func start</c> chooses it: AZURE_FUNCTIONS_ENVIRONMENT, then
+    /// ASPNETCORE_ENVIRONMENT, then DOTNET_ENVIRONMENT, else Development (a local host). Logged at start
+    /// (<c>Hosting environment: …</c>); DEMO_MODE=true is refused in Production.
+    /// </summary>
+    public static string EnvironmentName() =>
+        new[] { "AZURE_FUNCTIONS_ENVIRONMENT", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" }
+            .Select(Environment.GetEnvironmentVariable)
+            .FirstOrDefault(v => !string.IsNullOrWhiteSpace(v)) ?? Environments.Development;
+
+    private static void AddBackgroundTriggers(IServiceCollection services, FunctionCatalog catalog, QueueSettings queues, IConfiguration configuration)
     {
         foreach (var function in catalog.Functions.Values)
         {
@@ -118,8 +131,10 @@ public static class DevHostApp
                 case QueueTriggerAttribute:
                     services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerListener>(sp, function, queues));
                     break;
-                case TimerTriggerAttribute:
-                    services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<TimerTriggerListener>(sp, function));
+                case TimerTriggerAttribute timer:
+                    // Resolved now, so a missing or malformed schedule setting stops the host with one line naming it.
+                    var schedule = TimerTriggerListener.ParseSchedule(function.Name, timer.Schedule, configuration);
+                    services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<TimerTriggerListener>(sp, function, schedule));
                     break;
             }
         }

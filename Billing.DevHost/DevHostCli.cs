@@ -27,12 +27,14 @@ public static class DevHostCli
           Billing.DevHost token [options]          print a dev bearer token (see: token --help)
           Billing.DevHost replay-poison [options]  move dead-lettered Stripe events back (see: replay-poison --help)
           Billing.DevHost reconcile [options]      compare every subscription with Stripe and repair drift (see: reconcile --help)
+          Billing.DevHost stripe-setup --url URL   make the Stripe account match the code, print the settings (see: stripe-setup --help)
 
         Options:
           --settings PATH   local.settings.json to read (default: ./local.settings.json, then beside the app)
           -h, --help        show this text
 
-        Environment: ASPNETCORE_URLS (where to listen; default http://127.0.0.1:7071) and every setting of
+        Environment: ASPNETCORE_URLS (where to listen; default http://127.0.0.1:7071), AZURE_FUNCTIONS_ENVIRONMENT or
+        ASPNETCORE_ENVIRONMENT (default Development; DEMO_MODE=true is refused in Production) and every setting of
         docs/settings.md. Environment variables win over the settings file's Values.
         """;
 
@@ -76,6 +78,30 @@ public static class DevHostCli
           -h, --help        show this text
         """;
 
+    public const string StripeSetupUsage = """
+        Billing.DevHost stripe-setup: makes the Stripe account of STRIPE_SECRET_KEY match the code, and prints the
+        settings to put in Key Vault / app settings. Run it again any time: it changes only what differs, and says so.
+
+          - a product per paid plan (loginexus_pro, loginexus_enterprise) and its prices, monthly and yearly, under
+            the lookup keys loginexus_<plan>_monthly / loginexus_<plan>_yearly with the plan catalogue's amounts;
+            a changed amount is a new price that takes the lookup key, and the old price is archived
+          - the billing portal configuration: invoices, payment methods, customer details, cancel at period end
+            with reasons, switching among exactly these prices (downgrades at period end)
+          - the webhook endpoint at --url with exactly the event types the app applies; its signing secret is
+            printed once, when the endpoint is created
+
+        Usage:
+          Billing.DevHost stripe-setup --url URL [--dry-run] [--settings PATH]
+
+        Options:
+          --url URL         public URL of the app's webhook, e.g. https://<app>.azurewebsites.net/api/v1/billing/webhooks
+          --dry-run         read the account and print what would change; change nothing
+          --settings PATH   local.settings.json to read STRIPE_SECRET_KEY (and STRIPE_API_BASE) from
+          -h, --help        show this text
+
+        Environment variables win over the settings file: STRIPE_SECRET_KEY=sk_live_… Billing.DevHost stripe-setup --url …
+        """;
+
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var output = stdout ?? Console.Out;
@@ -102,11 +128,15 @@ public static class DevHostCli
                     var reconcile = Arguments.Parse(rest, "--settings");
                     if (reconcile.Help) { output.Write(ReconcileUsage); return 0; }
                     return await OperatorCommands.ReconcileAsync(reconcile, output, error);
+                case "stripe-setup":
+                    var setup = Arguments.Parse(rest, ["--dry-run"], "--url", "--settings");
+                    if (setup.Help) { output.Write(StripeSetupUsage); return 0; }
+                    return await OperatorCommands.StripeSetupAsync(setup, output, error);
                 case "help":
                     output.Write(HostUsage);
                     return 0;
                 default:
-                    throw new UsageException($"unknown command '{command}'. Commands: token, replay-poison, reconcile; see Billing.DevHost --help");
+                    throw new UsageException($"unknown command '{command}'. Commands: token, replay-poison, reconcile, stripe-setup; see Billing.DevHost --help");
             }
         }
         catch (UsageException e)
@@ -250,10 +280,14 @@ public sealed class UsageException(string message) : Exception(message);
 public sealed class Arguments
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
 
     public bool Help { get; private init; }
 
     public string? Value(string name) => _values.GetValueOrDefault(name);
+
+    /// <summary>Whether a flag (an option without a value, such as <c>--dry-run</c>) was given.</summary>
+    public bool Flag(string name) => _flags.Contains(name);
 
     /// <summary>Refuses a <c>--settings</c> path that names no file.</summary>
     public static void RequireFile(string? settingsPath)
@@ -262,15 +296,22 @@ public sealed class Arguments
             throw new UsageException($"--settings {settingsPath}: no such file");
     }
 
-    public static Arguments Parse(string[] args, params string[] options)
+    public static Arguments Parse(string[] args, params string[] options) => Parse(args, [], options);
+
+    public static Arguments Parse(string[] args, string[] flags, params string[] options)
     {
         var parsed = new Arguments { Help = args.Contains("--help") || args.Contains("-h") };
         if (parsed.Help) return parsed;
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
+            if (flags.Contains(name))
+            {
+                if (!parsed._flags.Add(name)) throw new UsageException($"{name} is given twice");
+                continue;
+            }
             if (!options.Contains(name))
-                throw new UsageException($"unknown option '{name}'. Options: {string.Join(", ", options)}, --help");
+                throw new UsageException($"unknown option '{name}'. Options: {string.Join(", ", options.Concat(flags))}, --help");
             if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
                 throw new UsageException($"{name} needs a value");
             if (!parsed._values.TryAdd(name, args[++i]))

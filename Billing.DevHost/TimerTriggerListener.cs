@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Billing.DevHost;
 
@@ -12,18 +13,34 @@ namespace Billing.DevHost;
 /// resolved from settings as the Functions host does. Runs never overlap: the next is planned after one ends.
 /// </summary>
 internal sealed class TimerTriggerListener(
-    FunctionDescriptor function, IConfiguration configuration, IServiceScopeFactory scopes,
+    FunctionDescriptor function, TimerSchedule schedule, IServiceScopeFactory scopes,
     TimeProvider clock, ILogger<TimerTriggerListener> logger) : BackgroundService
 {
-    public static string ResolveSchedule(string schedule, IConfiguration configuration) =>
-        schedule.Length > 2 && schedule.StartsWith('%') && schedule.EndsWith('%')
-            ? configuration[schedule[1..^1]] ?? throw new InvalidOperationException($"Setting {schedule[1..^1]} (timer schedule) is not set.")
-            : schedule;
+    /// <summary>
+    /// The timer's schedule, with <c>%SETTING%</c> read from settings as the Functions host does. A setting that is
+    /// not set, or not a six-field NCRONTAB, is a configuration error naming it (one line at start, no stack trace).
+    /// </summary>
+    public static TimerSchedule ParseSchedule(string functionName, string schedule, IConfiguration configuration)
+    {
+        var setting = schedule.Length > 2 && schedule.StartsWith('%') && schedule.EndsWith('%') ? schedule[1..^1] : null;
+        var text = setting is null ? schedule : configuration[setting];
+        if (string.IsNullOrWhiteSpace(text))
+            throw Invalid($"{setting} is not set: it is the six-field NCRONTAB schedule of the {functionName} timer (local.settings.sample.json has a default)");
+        try
+        {
+            return new TimerSchedule(text, CronExpression.Parse(text, CronFormat.IncludeSeconds));
+        }
+        catch (CronFormatException)
+        {
+            throw Invalid($"{setting ?? functionName} must be a six-field NCRONTAB expression (the {functionName} timer's schedule), not '{text}'");
+        }
+
+        OptionsValidationException Invalid(string message) => new(functionName, typeof(TimerSchedule), [message]);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var schedule = ResolveSchedule(((TimerTriggerAttribute)function.Trigger).Schedule, configuration);
-        var cron = CronExpression.Parse(schedule, CronFormat.IncludeSeconds);
+        var cron = schedule.Cron;
 
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -41,8 +58,11 @@ internal sealed class TimerTriggerListener(
             }
             catch (Exception e)
             {
-                logger.LogError(e, "Timer function {Function} failed; next run on schedule {Schedule}", function.Name, schedule);
+                logger.LogError(e, "Timer function {Function} failed; next run on schedule {Schedule}", function.Name, schedule.Text);
             }
         }
     }
 }
+
+/// <summary>A timer's NCRONTAB schedule as configured and as parsed.</summary>
+internal sealed record TimerSchedule(string Text, CronExpression Cron);

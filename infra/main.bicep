@@ -19,18 +19,27 @@ param staticWebAppLocation string = 'westeurope'
 @allowed(['Free', 'Standard'])
 param staticWebAppSku string = 'Standard'
 
-@description('Stripe price ids of the paid plans.')
+@description('Stripe price ids of the paid plans (printed by Billing.DevHost stripe-setup).')
 param stripePricePro string
 param stripePriceEnterprise string
+
+@description('Yearly Stripe price ids; empty means the yearly price is not offered.')
+param stripePriceProYearly string = ''
+param stripePriceEnterpriseYearly string = ''
+
+@description('Billing portal configuration id printed by stripe-setup (bpc_…); empty means the account default.')
+param stripePortalConfiguration string = ''
+
+@description('Checkout options: a promotion code field, Stripe Tax (billing address required), tax id collection.')
+param stripeAllowPromotionCodes bool = false
+param stripeAutomaticTax bool = false
+param stripeTaxIdCollection bool = false
 
 @description('Stripe API base URL; empty means Stripe itself.')
 param stripeApiBase string = ''
 
 @description('false turns limit enforcement off (usage is still counted).')
 param billingEnabled bool = true
-
-@description('true forces demo mode even with a Stripe key.')
-param demoMode bool = false
 
 @description('Expected iss / aud of LogiNexus tokens; optional OpenID authority for RS256 keys.')
 param jwtIssuer string
@@ -47,6 +56,14 @@ param idempotencyRetentionDays int = 45
 
 @description('NCRONTAB (UTC) of the daily reconciliation with Stripe: a quiet hour.')
 param reconcileSchedule string = '0 30 3 * * *'
+
+@description('Days a webhook event\'s raw payload (customer data) is kept before it is cleared; its row stays for dedup.')
+@minValue(7)
+@maxValue(3650)
+param webhookPayloadRetentionDays int = 90
+
+@description('NCRONTAB (UTC) of the daily webhook payload sweep.')
+param webhookPayloadSweepSchedule string = '0 15 4 * * *'
 
 @description('Entra principal that deploys and runs the migrations: the PostgreSQL Entra administrator. The app gets its own non-admin role with DML grants only (infra/grant-app.sql).')
 param deployerObjectId string
@@ -82,8 +99,11 @@ param postgresOperatorConnections int = 10
 @description('E-mail address the operations alerts (infra/modules/alerts.bicep) go to.')
 param alertEmail string
 
+// Required: demo mode is never deployed (the app runs as Production in Azure, where DEMO_MODE=true stops it), and an
+// empty key would stop the app at start. The parameter files read it from the shell with no default.
 @secure()
-@description('Stripe secret key; empty means demo mode.')
+@minLength(1)
+@description('Stripe secret key (sk_… or rk_…; dev: a test-mode key).')
 param stripeSecretKey string
 
 @secure()
@@ -104,6 +124,8 @@ var tags = { application: 'loginexus-billing', environment: environmentName }
 // Names are fixed here, before deployment, so What-If can predict every resource.
 var storageName = take('stbill${environmentName}${suffix}', 24)
 var vaultName = take('kv-bill-${environmentName}-${suffix}', 24)
+// The claim check's blob container (Billing.Core/Webhooks/StripeEventPayloads.cs): known before deployment, so the role assignment on it is too.
+var payloadContainerName = 'stripe-event-payloads'
 var postgresName = 'psql-${name}-${suffix}'
 var appName = 'func-${name}-${suffix}'
 var insightsName = 'appi-${name}'
@@ -116,7 +138,7 @@ module monitoring 'modules/monitoring.bicep' = {
 
 module storage 'modules/storage.bicep' = {
   name: 'storage'
-  params: { location: location, name: storageName, tags: tags }
+  params: { location: location, name: storageName, payloadContainerName: payloadContainerName, tags: tags }
 }
 
 module vault 'modules/keyvault.bicep' = {
@@ -171,15 +193,22 @@ module functionApp 'modules/functionapp.bicep' = {
     frontendBaseUrl: 'https://${frontend.outputs.defaultHostname}'
     stripePricePro: stripePricePro
     stripePriceEnterprise: stripePriceEnterprise
+    stripePriceProYearly: stripePriceProYearly
+    stripePriceEnterpriseYearly: stripePriceEnterpriseYearly
+    stripePortalConfiguration: stripePortalConfiguration
+    stripeAllowPromotionCodes: stripeAllowPromotionCodes
+    stripeAutomaticTax: stripeAutomaticTax
+    stripeTaxIdCollection: stripeTaxIdCollection
     stripeApiBase: stripeApiBase
     billingEnabled: billingEnabled
-    demoMode: demoMode
     jwtIssuer: jwtIssuer
     jwtAudience: jwtAudience
     jwtAuthority: jwtAuthority
     rolloverSchedule: rolloverSchedule
     idempotencyRetentionDays: idempotencyRetentionDays
     reconcileSchedule: reconcileSchedule
+    webhookPayloadRetentionDays: webhookPayloadRetentionDays
+    webhookPayloadSweepSchedule: webhookPayloadSweepSchedule
     maximumInstanceCount: maximumInstanceCount
     databaseMaxPoolSize: databaseMaxPoolSize
   }
@@ -197,6 +226,7 @@ module roles 'modules/roles.bicep' = {
     principalId: functionApp.outputs.principalId
     appName: appName
     storageAccountName: storageName
+    payloadContainerName: payloadContainerName
     keyVaultName: vaultName
     appInsightsName: insightsName
   }

@@ -1,26 +1,32 @@
 #!/usr/bin/env bash
 # Starts LogiNexus Billing locally in demo mode: PostgreSQL (cluster in .local/), Azurite, migrations,
 # DevHost on http://127.0.0.1:7071, and the frontend (web/out) on http://localhost:3000.
-# Ctrl-C stops everything this script started.
+# Ctrl-C stops everything this script started, and nothing else: a second run.sh while one runs refuses at once.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 cd "$REPO_ROOT"
 
-STATE="$REPO_ROOT/.local"
+STATE="${BILLING_LOCAL_STATE:-$REPO_ROOT/.local}"
 PG_PORT="${BILLING_PG_PORT:-55432}"
 AZURITE_PORT="${BILLING_AZURITE_PORT:-10001}"
+AZURITE_BLOB_PORT="${BILLING_AZURITE_BLOB_PORT:-10000}"
 mkdir -p "$STATE"
 chmod 755 "$STATE"
+claim_local_run "$STATE" || exit 1
 
 DEVHOST_PID=""
 SERVE_PID=""
+PG_STARTED=""
+AZURITE_STARTED=""
 WEB_PORT="${BILLING_WEB_PORT:-3000}"
+# Stops only what this run started (a PostgreSQL that was already running, say, stays up).
 cleanup() {
   trap - EXIT INT TERM
   [[ -n "$SERVE_PID" ]] && kill "$SERVE_PID" 2>/dev/null || true
   [[ -n "$DEVHOST_PID" ]] && kill "$DEVHOST_PID" 2>/dev/null && wait "$DEVHOST_PID" 2>/dev/null || true
-  stop_azurite "$STATE/azurite"
-  stop_postgres "$STATE/pgdata"
+  [[ -n "$AZURITE_STARTED" ]] && stop_azurite "$STATE/azurite"
+  [[ -n "$PG_STARTED" ]] && stop_postgres "$STATE/pgdata"
+  release_local_run "$STATE"
   log "Stopped"
 }
 trap cleanup EXIT INT TERM
@@ -30,10 +36,14 @@ trap cleanup EXIT INT TERM
 log "Building"
 dotnet build Billing.DevHost -c Release --nologo -v quiet
 start_postgres "$STATE/pgdata" "$PG_PORT" durable
-start_azurite "$STATE/azurite" "$AZURITE_PORT"
+PG_STARTED=1
+start_azurite "$STATE/azurite" "$AZURITE_PORT" "$AZURITE_BLOB_PORT"
+AZURITE_STARTED=1
 
 export BILLING_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Database=billing;Username=postgres"
-export AzureWebJobsStorage="$(azurite_connection_string "$AZURITE_PORT")"
+export AzureWebJobsStorage="$(azurite_connection_string "$AZURITE_PORT" "$AZURITE_BLOB_PORT")"
+# Demo mode, asked for out loud (never fallen into): no Stripe calls, limits counted but not enforced. DevHost runs
+# in Development (as func start does), where demo mode is allowed.
 export DEMO_MODE=true
 export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
 DEVHOST="$REPO_ROOT/Billing.DevHost/bin/Release/net10.0/Billing.DevHost"
@@ -53,7 +63,7 @@ done
 ensure_web_modules
 log "Building the frontend (web/) against $ASPNETCORE_URLS/api/v1/billing"
 (cd web && NEXT_PUBLIC_BILLING_API_URL="$ASPNETCORE_URLS/api/v1/billing" NEXT_PUBLIC_DEV_SIGN_IN=true npm run --silent build >/dev/null)
-web/node_modules/.bin/serve -L -n -l "tcp://127.0.0.1:$WEB_PORT" web/out >/dev/null 2>&1 &
+web/node_modules/.bin/serve -L -n -c "$REPO_ROOT/web/serve.json" -l "tcp://127.0.0.1:$WEB_PORT" web/out >/dev/null 2>&1 &
 SERVE_PID=$!
 
 cat <<INFO

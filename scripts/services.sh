@@ -42,6 +42,28 @@ ensure_web_modules() {
   fi
 }
 
+# claim_local_run STATE_DIR: one run.sh per state folder. Writes STATE_DIR/run.pid with this shell's pid, or, while
+# another live process holds it, prints one line (what runs, how to stop it) and fails without touching anything.
+claim_local_run() {
+  local state="$1" pid
+  mkdir -p "$state"
+  if ! (set -o noclobber; echo "$$" >"$state/run.pid") 2>/dev/null; then
+    pid="$(cat "$state/run.pid" 2>/dev/null || true)"
+    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+      echo "LogiNexus Billing is already running from $state (run.sh, pid $pid, with its PostgreSQL and Azurite): use it, or stop it with Ctrl-C in its terminal or kill $pid" >&2
+      return 1
+    fi
+    rm -f "$state/run.pid" # left by a run that ended without its cleanup
+    (set -o noclobber; echo "$$" >"$state/run.pid") 2>/dev/null || { echo "Another run.sh is starting from $state right now; try again" >&2; return 1; }
+  fi
+}
+
+# release_local_run STATE_DIR: gives the claim up, if it is this shell's.
+release_local_run() {
+  [[ "$(cat "$1/run.pid" 2>/dev/null || true)" == "$$" ]] && rm -f "$1/run.pid"
+  return 0
+}
+
 # start_postgres DATA_DIR PORT [durable]: initialises the cluster on first use; fsync stays on when durable.
 start_postgres() {
   local data="$1" port="$2" durable="${3:-}" bin
@@ -68,31 +90,45 @@ stop_postgres() {
   fi
 }
 
-# start_azurite DATA_DIR PORT: queue service only; prints nothing, writes the pid to DATA_DIR/azurite.pid.
+# start_azurite DATA_DIR QUEUE_PORT BLOB_PORT: the queue service (stripe-events) and the blob service (events too
+# large for a queue message: the claim check), each its own process; prints nothing, writes the pids to
+# DATA_DIR/azurite.pid and DATA_DIR/azurite-blob.pid.
 start_azurite() {
-  local data="$1" port="$2"
+  local data="$1" port="$2" blob_port="${3:?start_azurite DATA_DIR QUEUE_PORT BLOB_PORT}"
   ensure_node_modules
   mkdir -p "$data"
-  log "Starting Azurite (queues) on 127.0.0.1:$port"
+  log "Starting Azurite (queues on 127.0.0.1:$port, blobs on 127.0.0.1:$blob_port)"
   "$REPO_ROOT/node_modules/.bin/azurite-queue" --queueHost 127.0.0.1 --queuePort "$port" --location "$data" \
     --skipApiVersionCheck --disableTelemetry --silent >"$data/azurite.log" 2>&1 &
   echo $! >"$data/azurite.pid"
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    sleep 0.1
+  "$REPO_ROOT/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$blob_port" --location "$data" \
+    --skipApiVersionCheck --disableTelemetry --silent >"$data/azurite-blob.log" 2>&1 &
+  echo $! >"$data/azurite-blob.pid"
+  local service pid
+  for service in "$port:$data/azurite.pid" "$blob_port:$data/azurite-blob.pid"; do
+    pid="$(cat "${service#*:}")"
+    for _ in $(seq 1 600); do # up to 60 s: on a busy machine node takes a while to load Azurite
+      if (exec 3<>"/dev/tcp/127.0.0.1/${service%%:*}") 2>/dev/null; then continue 2; fi
+      kill -0 "$pid" 2>/dev/null || break # it exited (the port taken, say)
+      sleep 0.1
+    done
+    echo "Azurite did not start on port ${service%%:*}; see $data/azurite.log and $data/azurite-blob.log" >&2
+    stop_azurite "$data"
+    return 1
   done
-  echo "Azurite did not start; see $data/azurite.log" >&2
-  return 1
 }
 
 stop_azurite() {
-  local data="$1"
-  if [[ -f "$data/azurite.pid" ]]; then
-    kill "$(cat "$data/azurite.pid")" 2>/dev/null || true
-    rm -f "$data/azurite.pid"
-  fi
+  local data="$1" pid
+  for pid in "$data/azurite.pid" "$data/azurite-blob.pid"; do
+    if [[ -f "$pid" ]]; then
+      kill "$(cat "$pid")" 2>/dev/null || true
+      rm -f "$pid"
+    fi
+  done
 }
 
+# azurite_connection_string QUEUE_PORT BLOB_PORT
 azurite_connection_string() {
-  echo "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$AZURITE_ACCOUNT_KEY;QueueEndpoint=http://127.0.0.1:$1/devstoreaccount1;"
+  echo "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$AZURITE_ACCOUNT_KEY;QueueEndpoint=http://127.0.0.1:$1/devstoreaccount1;BlobEndpoint=http://127.0.0.1:$2/devstoreaccount1;"
 }

@@ -63,13 +63,14 @@ count_results "$STATE/vitest.json"
 
 PG_PORT="$(free_port)"
 AZURITE_PORT="$(free_port)"
+AZURITE_BLOB_PORT="$(free_port)"
 API_PORT="$(free_port)"
 WEB_PORT="$(free_port)"
 WEB_URL="http://127.0.0.1:$WEB_PORT"
 API_URL="http://127.0.0.1:$API_PORT/api/v1/billing"
 
 start_postgres "$STATE/pgdata" "$PG_PORT"
-start_azurite "$STATE/azurite" "$AZURITE_PORT"
+start_azurite "$STATE/azurite" "$AZURITE_PORT" "$AZURITE_BLOB_PORT"
 
 # DevHost's settings: the sample's, with this run's frontend origin as the CORS origin and redirect origin.
 node -e '
@@ -82,7 +83,7 @@ node -e '
 
 log "Starting DevHost (demo mode) on 127.0.0.1:$API_PORT"
 BILLING_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Database=billing;Username=postgres" \
-AzureWebJobsStorage="$(azurite_connection_string "$AZURITE_PORT")" \
+AzureWebJobsStorage="$(azurite_connection_string "$AZURITE_PORT" "$AZURITE_BLOB_PORT")" \
 DEMO_MODE=true ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" \
   "$DEVHOST" --settings "$STATE/local.settings.json" >"$STATE/devhost.log" 2>&1 &
 DEVHOST_PID=$!
@@ -91,7 +92,8 @@ log "Building the frontend against $API_URL"
 (cd "$WEB" && NEXT_PUBLIC_BILLING_API_URL="$API_URL" NEXT_PUBLIC_DEV_SIGN_IN=true npm run --silent build >"$STATE/next-build.log" 2>&1) \
   || { cat "$STATE/next-build.log" >&2; echo "${passed} passed, $((failed + 1)) failed"; exit 1; }
 
-"$WEB/node_modules/.bin/serve" -L -n -l "tcp://127.0.0.1:$WEB_PORT" "$WEB/out" >"$STATE/serve.log" 2>&1 &
+# With the headers the Static Web App sends (serve.json, written by the build); the browser tests fail on a CSP violation.
+"$WEB/node_modules/.bin/serve" -L -n -c "$WEB/serve.json" -l "tcp://127.0.0.1:$WEB_PORT" "$WEB/out" >"$STATE/serve.log" 2>&1 &
 SERVE_PID=$!
 
 ready=""

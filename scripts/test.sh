@@ -9,6 +9,7 @@ STATE="$(mktemp -d /tmp/billing-test.XXXXXX)"
 chmod 755 "$STATE"
 PG_PORT="$(free_port)"
 AZURITE_PORT="$(free_port)"
+AZURITE_BLOB_PORT="$(free_port)"
 
 cleanup() {
   stop_azurite "$STATE/azurite"
@@ -26,18 +27,23 @@ log "Building"
 dotnet build LogiNexus.Billing.sln -c Release --nologo -v minimal
 start_postgres "$STATE/pgdata" "$PG_PORT"
 # One Azurite account per DevHost the tests start, so hosts never take each other's queue messages.
-ACCOUNTS="$(printf 'billing%02d,' $(seq 1 16))devstoreaccount1"
+ACCOUNTS="$(printf 'billing%02d,' $(seq 1 24))devstoreaccount1"
 export AZURITE_ACCOUNTS="$(echo "$ACCOUNTS" | tr ',' '\n' | sed "s|$|:$AZURITE_ACCOUNT_KEY|" | paste -sd';')"
-start_azurite "$STATE/azurite" "$AZURITE_PORT"
+start_azurite "$STATE/azurite" "$AZURITE_PORT" "$AZURITE_BLOB_PORT"
 
 export BILLING_TEST_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=40"
-export BILLING_TEST_STORAGE="$(azurite_connection_string "$AZURITE_PORT")"
+export BILLING_TEST_STORAGE="$(azurite_connection_string "$AZURITE_PORT" "$AZURITE_BLOB_PORT")"
 export BILLING_TEST_PG_DATA="$STATE/pgdata"
 export BILLING_TEST_PG_BIN="$(pg_bin_dir)"
 export BILLING_TEST_AZURITE_DATA="$STATE/azurite"
 export BILLING_TEST_AZURITE_PORT="$AZURITE_PORT"
+export BILLING_TEST_AZURITE_BLOB_PORT="$AZURITE_BLOB_PORT"
 export BILLING_TEST_AZURITE_ACCOUNTS="$ACCOUNTS"
 export BILLING_TEST_AZURITE_KEY="$AZURITE_ACCOUNT_KEY"
+# Files the tests write (settings files, drill clusters) go here, inside the state folder cleanup removes.
+export BILLING_TEST_SCRATCH="$STATE/scratch"
+mkdir -p "$BILLING_TEST_SCRATCH"
+chmod 755 "$BILLING_TEST_SCRATCH"
 # Billing.Tests/Infrastructure/ContractValidator.cs writes what it validated against openapi/billing.yaml here.
 export BILLING_TEST_CONTRACT_REPORT="$STATE/contract-report.txt"
 

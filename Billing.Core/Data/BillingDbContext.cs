@@ -30,9 +30,14 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
                 .HasConversion(tier => WireNames.Of(tier), text => ParseTier(text))
                 .HasDefaultValue(PlanTier.Free)
                 .HasSentinel((PlanTier)(-1));
+            t.Property(x => x.BillingInterval).HasConversion(IntervalConverter);
             t.Property(x => x.SubscriptionStatus).HasDefaultValue(SubscriptionStatuses.Active);
             t.HasIndex(x => x.BillingPeriodEnd);
-            t.ToTable(x => x.HasCheckConstraint("ck_tenants_plan_tier", "plan_tier IN ('free', 'pro', 'enterprise')"));
+            t.ToTable(x =>
+            {
+                x.HasCheckConstraint("ck_tenants_plan_tier", "plan_tier IN ('free', 'pro', 'enterprise')");
+                x.HasCheckConstraint("ck_tenants_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
+            });
         });
 
         model.Entity<UsageRecord>(u =>
@@ -55,6 +60,8 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             w.HasKey(x => x.Id);
             w.HasIndex(x => x.StripeEventId).IsUnique();
             w.Property(x => x.Payload).HasColumnType("jsonb");
+            // The payload sweep's way in: only rows whose payload is still kept, oldest first.
+            w.HasIndex(x => x.ReceivedAt).HasFilter("payload IS NOT NULL").HasDatabaseName("ix_webhook_events_received_at_payload_kept");
             w.ToTable(x => x.HasCheckConstraint("ck_webhook_events_outcome",
                 $"outcome IS NULL OR outcome IN ({string.Join(", ", WebhookOutcomes.All.Select(o => $"'{o}'"))})"));
         });
@@ -66,12 +73,17 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             s.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
             s.HasIndex(x => x.TenantId);
             s.Property(x => x.PlanTier).HasConversion(tier => tier == null ? null : WireNames.Of(tier.Value), text => text == null ? null : ParseTier(text));
+            s.Property(x => x.BillingInterval).HasConversion(IntervalConverter);
             s.Ignore(x => x.StatePosition);
             s.Ignore(x => x.PaymentPosition);
             s.Ignore(x => x.HasState);
             s.Ignore(x => x.EffectiveStatus);
             s.Ignore(x => x.IsLive);
-            s.ToTable(x => x.HasCheckConstraint("ck_subscriptions_plan_tier", "plan_tier IS NULL OR plan_tier IN ('pro', 'enterprise')"));
+            s.ToTable(x =>
+            {
+                x.HasCheckConstraint("ck_subscriptions_plan_tier", "plan_tier IS NULL OR plan_tier IN ('pro', 'enterprise')");
+                x.HasCheckConstraint("ck_subscriptions_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
+            });
         });
 
         model.Entity<OpenCheckoutSession>(o =>
@@ -91,6 +103,12 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             c.ToTable(x => x.HasCheckConstraint("ck_usage_consumptions_quantity", "quantity BETWEEN 1 AND 1000"));
         });
     }
+
+    private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<BillingInterval, string> IntervalConverter =
+        new(interval => WireNames.Of(interval), text => ParseInterval(text));
+
+    private static BillingInterval ParseInterval(string text) =>
+        WireNames.TryParseInterval(text, out var interval) ? interval : throw new InvalidDataException($"Unknown billing interval '{text}'.");
 
     private static PlanTier ParseTier(string text) =>
         WireNames.TryParseTier(text, out var tier) ? tier : throw new InvalidDataException($"Unknown plan tier '{text}' in tenants.plan_tier.");

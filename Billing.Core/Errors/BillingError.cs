@@ -44,7 +44,7 @@ public sealed class BillingException(
     /// <summary>Each offending field (or header, or query parameter) with what it must be.</summary>
     public static BillingException Validation(IReadOnlyDictionary<string, string[]> errors) =>
         new(ErrorKind.ValidationFailed, "validation_failed",
-            "The request has invalid fields: " + string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(", ", e.Value)}")) + ".",
+            "The request has invalid fields: " + string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(", ", e.Value)}")).TrimEnd('.') + ".",
             errors: errors);
 
     public static BillingException Unauthorized(string detail) => new(ErrorKind.Unauthorized, "unauthorized", detail);

@@ -20,6 +20,15 @@ public sealed class TokenValidator
     private const int MaxRemembered = 10_000;
     private static readonly TimeSpan RememberFor = TimeSpan.FromMinutes(5);
 
+    /// <summary>How soon a caller may try again while the authority cannot be reached; the keys are fetched again on the next request.</summary>
+    public static readonly TimeSpan AuthorityRetryAfter = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// One fetch of the authority's discovery document or JWKS; IdentityModel's default client would wait 100 s, far
+    /// longer than any caller.
+    /// </summary>
+    public static readonly TimeSpan AuthorityTimeout = TimeSpan.FromSeconds(10);
+
     // A token that validated once is the same token the next time: remembering it (never past its exp) spares
     // a signature check and claim parsing on every request of a client that reuses its token. What is remembered
     // belongs to one key set: when the keys change (a JWKS refresh, or a rotated AUTH_JWT_SIGNING_KEY after the
@@ -80,14 +89,12 @@ public sealed class TokenValidator
             auth.Authority.TrimEnd('/') + "/.well-known/openid-configuration",
             new OpenIdConnectConfigurationRetriever(),
             // Start-up allows http only for a loopback authority in Development (AuthOptions.IsAllowedAuthority).
-            new HttpDocumentRetriever { RequireHttps = auth.Authority.StartsWith("https://", StringComparison.Ordinal) });
+            new HttpDocumentRetriever(new HttpClient { Timeout = AuthorityTimeout }) { RequireHttps = auth.Authority.StartsWith("https://", StringComparison.Ordinal) });
 
     /// <summary>What is remembered now: emptied first if the signing keys are no longer the ones it was remembered under.</summary>
     private async Task<System.Collections.Concurrent.ConcurrentDictionary<string, (Caller Caller, DateTimeOffset Until)>> RememberedAsync()
     {
-        var keys = _authority is null
-            ? _parameters.IssuerSigningKeys
-            : (await _authority.GetBaseConfigurationAsync(CancellationToken.None)).SigningKeys;
+        var keys = _authority is null ? _parameters.IssuerSigningKeys : (await AuthorityConfigurationAsync()).SigningKeys;
         var keySet = KeySet(keys);
         var current = _remembered;
         if (current.KeySet == keySet) return current.Tokens;
@@ -96,6 +103,24 @@ public sealed class TokenValidator
         var fresh = new Remembered(keySet, new(StringComparer.Ordinal));
         Interlocked.CompareExchange(ref _remembered, fresh, current);
         return _remembered.Tokens;
+    }
+
+    /// <summary>
+    /// The authority's keys. Without them no token can be checked, which is an outage of a dependency (503
+    /// <c>auth_unavailable</c>), not the caller's fault (401) nor a bug (500). Once fetched, they are kept while the
+    /// authority is down (IdentityModel refreshes in the background); until then every request tries again.
+    /// </summary>
+    private async Task<BaseConfiguration> AuthorityConfigurationAsync()
+    {
+        try
+        {
+            return await _authority!.GetBaseConfigurationAsync(CancellationToken.None);
+        }
+        catch (Exception e) // IdentityModel wraps every failure (refused, timeout, 5xx, bad document) in IDX20803
+        {
+            throw BillingException.Unavailable("auth_unavailable",
+                "The identity provider is unavailable, so the bearer token cannot be checked. Try again shortly.", AuthorityRetryAfter, e);
+        }
     }
 
     // The configuration manager hands back the same collection until it refreshes, so the fingerprint is

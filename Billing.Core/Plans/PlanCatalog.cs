@@ -18,25 +18,61 @@ public sealed record PlanLimits(long Shipments, long Escrows, long ApiCalls)
     };
 }
 
-/// <summary><paramref name="PriceMonthly"/> is in minor units of <paramref name="Currency"/>.</summary>
-public sealed record Plan(PlanTier Tier, string Name, long PriceMonthly, string Currency, PlanLimits Limits, IReadOnlyList<string> Features);
+/// <summary>How often a subscription is billed: Stripe's <c>recurring.interval</c>.</summary>
+public enum BillingInterval { Month, Year }
 
-/// <summary>The three plans of DESIGN.md section 10. The catalogue is code, not data: a price change is a deploy.</summary>
+/// <summary>
+/// One price of a plan: <paramref name="Amount"/> in minor units of <paramref name="Currency"/> per
+/// <paramref name="Interval"/>. A plan lists its prices per interval and currency, so another currency of the
+/// same Stripe price is one more entry, not another shape.
+/// </summary>
+public sealed record PlanPrice(BillingInterval Interval, string Currency, long Amount);
+
+public sealed record Plan(PlanTier Tier, string Name, PlanLimits Limits, IReadOnlyList<string> Features, IReadOnlyList<PlanPrice> Prices)
+{
+    public const string DefaultCurrency = "usd";
+
+    /// <summary>The price for <paramref name="interval"/> in <paramref name="currency"/>; null when the plan has none (free).</summary>
+    public PlanPrice? PriceFor(BillingInterval interval, string currency = DefaultCurrency) =>
+        Prices.FirstOrDefault(p => p.Interval == interval && p.Currency == currency);
+
+    public long PriceMonthly => PriceFor(BillingInterval.Month)?.Amount ?? 0;
+
+    public string Currency => DefaultCurrency;
+
+    /// <summary>The Stripe lookup key of this plan's price for <paramref name="interval"/>, e.g. <c>loginexus_pro_yearly</c>.</summary>
+    public string LookupKey(BillingInterval interval) =>
+        $"loginexus_{WireNames.Of(Tier)}_{(interval == BillingInterval.Month ? "monthly" : "yearly")}";
+
+    /// <summary>The id of this plan's Stripe product (Stripe lets us choose it, so setup finds it again by id).</summary>
+    public string ProductId => $"loginexus_{WireNames.Of(Tier)}";
+}
+
+/// <summary>
+/// The three plans of DESIGN.md section 10. The catalogue is code, not data: a price change is a deploy, and
+/// <c>stripe-setup</c> carries it to Stripe. A yearly price is two months free, written out here as data.
+/// </summary>
 public static class PlanCatalog
 {
-    public static readonly Plan Free = new(PlanTier.Free, "Free", 0, "usd",
+    public static readonly Plan Free = new(PlanTier.Free, "Free",
         new PlanLimits(50, 5, 1_000),
-        ["Up to 50 shipments a month", "Up to 5 escrows a month", "1,000 API calls a month", "Community support"]);
+        ["Up to 50 shipments a month", "Up to 5 escrows a month", "1,000 API calls a month", "Community support"],
+        []);
 
-    public static readonly Plan Pro = new(PlanTier.Pro, "Pro", 9_900, "usd",
+    public static readonly Plan Pro = new(PlanTier.Pro, "Pro",
         new PlanLimits(1_000, 100, 100_000),
-        ["Up to 1,000 shipments a month", "Up to 100 escrows a month", "100,000 API calls a month", "Email support"]);
+        ["Up to 1,000 shipments a month", "Up to 100 escrows a month", "100,000 API calls a month", "Email support"],
+        [new(BillingInterval.Month, "usd", 9_900), new(BillingInterval.Year, "usd", 99_000)]);
 
-    public static readonly Plan Enterprise = new(PlanTier.Enterprise, "Enterprise", 49_900, "usd",
+    public static readonly Plan Enterprise = new(PlanTier.Enterprise, "Enterprise",
         new PlanLimits(PlanLimits.Unlimited, PlanLimits.Unlimited, PlanLimits.Unlimited),
-        ["Unlimited shipments", "Unlimited escrows", "Unlimited API calls", "Priority support with SLA"]);
+        ["Unlimited shipments", "Unlimited escrows", "Unlimited API calls", "Priority support with SLA"],
+        [new(BillingInterval.Month, "usd", 49_900), new(BillingInterval.Year, "usd", 499_000)]);
 
     public static IReadOnlyList<Plan> All { get; } = [Free, Pro, Enterprise];
+
+    /// <summary>The plans that are sold through Stripe.</summary>
+    public static IReadOnlyList<Plan> Paid { get; } = [Pro, Enterprise];
 
     public static Plan For(PlanTier tier) => tier switch
     {
@@ -66,6 +102,23 @@ public static class WireNames
             case "pro": tier = PlanTier.Pro; return true;
             case "enterprise": tier = PlanTier.Enterprise; return true;
             default: tier = default; return false;
+        }
+    }
+
+    public static string Of(BillingInterval interval) => interval switch
+    {
+        BillingInterval.Month => "month",
+        BillingInterval.Year => "year",
+        _ => throw new ArgumentOutOfRangeException(nameof(interval), interval, null),
+    };
+
+    public static bool TryParseInterval(string? value, out BillingInterval interval)
+    {
+        switch (value)
+        {
+            case "month": interval = BillingInterval.Month; return true;
+            case "year": interval = BillingInterval.Year; return true;
+            default: interval = default; return false;
         }
     }
 

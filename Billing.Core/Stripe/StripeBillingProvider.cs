@@ -1,7 +1,6 @@
 using Billing.Core.Errors;
 using Billing.Core.Subscriptions;
 using Billing.Core.Tenants;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Stripe;
 using System.Net;
@@ -11,15 +10,13 @@ using System.Text.Json;
 namespace Billing.Core.Stripe;
 
 /// <summary>
-/// The one place that talks to Stripe, through Stripe.net. Every create carries an idempotency key, and a
-/// transient failure (5xx, 429, timeout, refused connection) is retried a bounded number of times with
-/// backoff under the same key, so a retry can never create a second object. What Stripe says in an error
-/// goes to the log, never to the client.
+/// The app's calls to Stripe, through Stripe.net and <see cref="StripeCalls"/> (the one way a Stripe call is made:
+/// every create carries an idempotency key, transient failures are retried under it). <see cref="StripeSetup"/>
+/// is the operator's side of the same Stripe place.
 /// </summary>
-public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeOptions> options, TimeProvider clock, ILogger<StripeBillingProvider> logger) : IBillingProvider
+public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeOptions> options, TimeProvider clock, StripeCalls calls) : IBillingProvider
 {
-    public const int MaxAttempts = 3;
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(10);
+    public const int MaxAttempts = StripeCalls.MaxAttempts;
 
     public bool IsDemo => false;
 
@@ -35,16 +32,26 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
         CallAsync("create checkout session", $"checkout-{request.TenantId}-{Guid.NewGuid():N}", async requestOptions =>
         {
             var metadata = new Dictionary<string, string> { ["tenant_id"] = request.TenantId.ToString() };
+            var settings = options.Value;
             var session = await new global::Stripe.Checkout.SessionService(stripe).CreateAsync(new global::Stripe.Checkout.SessionCreateOptions
             {
                 Mode = "subscription",
                 Customer = request.CustomerId,
                 ClientReferenceId = request.TenantId.ToString(),
-                LineItems = [new() { Price = options.Value.PriceFor(request.Tier), Quantity = 1 }],
+                LineItems = [new() { Price = settings.PriceFor(request.Tier, request.Interval), Quantity = 1 }],
                 SubscriptionData = new() { Metadata = metadata },
                 Metadata = metadata,
                 SuccessUrl = request.SuccessUrl,
                 CancelUrl = request.CancelUrl,
+                Locale = request.Locale,
+                AllowPromotionCodes = settings.AllowPromotionCodes ? true : null,
+                // Stripe Tax needs the buyer's address: asked for on the page and saved on the customer.
+                AutomaticTax = settings.AutomaticTax ? new() { Enabled = true } : null,
+                BillingAddressCollection = settings.AutomaticTax ? "required" : null,
+                TaxIdCollection = settings.TaxIdCollection ? new() { Enabled = true } : null,
+                CustomerUpdate = settings.AutomaticTax || settings.TaxIdCollection
+                    ? new() { Address = settings.AutomaticTax ? "auto" : null, Name = settings.TaxIdCollection ? "auto" : null }
+                    : null,
             }, requestOptions, ct);
             return new CheckoutSessionCreated(session.Id, session.Url);
         }, ct);
@@ -55,6 +62,7 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
             {
                 Customer = customerId,
                 ReturnUrl = returnUrl,
+                Configuration = options.Value.PortalConfiguration is { Length: > 0 } configuration ? configuration : null,
             }, request, ct)).Url, ct);
 
     public async Task<InvoicePage> ListInvoicesAsync(Tenant tenant, int limit, string? startingAfter, CancellationToken ct)
@@ -141,45 +149,6 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
 
     private static DateTimeOffset ToUtc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
-    private async Task<T> CallAsync<T>(string operation, string? idempotencyKey, Func<RequestOptions, Task<T>> call, CancellationToken ct)
-    {
-        var request = new RequestOptions { IdempotencyKey = idempotencyKey };
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call(request);
-            }
-            catch (Exception e) when (IsTransient(e, ct) && attempt < MaxAttempts)
-            {
-                var backoff = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1) + Random.Shared.Next(0, 100));
-                logger.LogWarning(e, "Stripe {Operation} failed (try {Attempt} of {MaxAttempts}); retrying in {Backoff} ms",
-                    operation, attempt, MaxAttempts, (int)backoff.TotalMilliseconds);
-                await Task.Delay(backoff, clock, ct);
-            }
-            catch (Exception e) when (IsTransient(e, ct))
-            {
-                logger.LogError(e, "Stripe {Operation} failed {MaxAttempts} times; giving up", operation, MaxAttempts);
-                throw BillingException.Unavailable("stripe_unavailable", "The payment provider is unavailable. Try again shortly.", RetryAfter, e);
-            }
-            catch (StripeException e)
-            {
-                logger.LogError(e, "Stripe {Operation} was refused: {StatusCode} {StripeCode} {StripeMessage}",
-                    operation, (int)e.HttpStatusCode, e.StripeError?.Code, e.StripeError?.Message);
-                throw new BillingException(ErrorKind.UpstreamError, "stripe_error",
-                    "The payment provider refused the request. It has been logged.", inner: e);
-            }
-        }
-    }
-
-    private static bool IsTransient(Exception e, CancellationToken ct) => e switch
-    {
-        // 409: a request under the same idempotency key is still in flight at Stripe (two checkouts racing to
-        // create the tenant's one customer); waiting and asking again gets the first request's answer.
-        StripeException s => (int)s.HttpStatusCode >= 500 || s.HttpStatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.Conflict || s.HttpStatusCode == 0
-                             || s.InnerException is HttpRequestException or TaskCanceledException,
-        HttpRequestException => true,
-        OperationCanceledException => !ct.IsCancellationRequested, // HttpClient's timeout, not our caller leaving
-        _ => false,
-    };
+    private Task<T> CallAsync<T>(string operation, string? idempotencyKey, Func<RequestOptions, Task<T>> call, CancellationToken ct) =>
+        calls.CallAsync(operation, idempotencyKey, call, ct);
 }

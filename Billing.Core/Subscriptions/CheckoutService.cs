@@ -1,5 +1,6 @@
 using Billing.Core.Errors;
 using Billing.Core.Plans;
+using Billing.Core.Stripe;
 using Billing.Core.Tenants;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,20 +13,34 @@ namespace Billing.Core.Subscriptions;
 /// sent back to, and one Stripe customer per tenant however many checkouts race.
 /// </summary>
 public sealed class CheckoutService(
-    NpgsqlDataSource db, TenantDirectory tenants, IBillingProvider provider, IOptions<BillingOptions> billing, ILogger<CheckoutService> logger)
+    NpgsqlDataSource db, TenantDirectory tenants, IBillingProvider provider, IOptions<BillingOptions> billing, IOptions<StripeOptions> stripe,
+    ILogger<CheckoutService> logger)
 {
     /// <summary>Stripe replaces this in the success URL with the session's id.</summary>
     public const string SessionIdPlaceholder = "{CHECKOUT_SESSION_ID}";
 
     public const string PlanTierRule = "must be pro or enterprise";
     public const string RedirectUrlRule = "must be an absolute URL on the frontend's origin (FRONTEND_BASE_URL)";
+    public const string IntervalRule = "must be month or year";
+    public const string LocaleRule = "must be en or ko";
 
-    public async Task<CheckoutSessionCreated> CreateCheckoutAsync(Guid tenantId, string? planTier, string? successUrl, string? cancelUrl, CancellationToken ct)
+    /// <summary>The languages of the pages; Checkout opens in the one the page was in.</summary>
+    public static readonly IReadOnlyList<string> Locales = ["en", "ko"];
+
+    public async Task<CheckoutSessionCreated> CreateCheckoutAsync(Guid tenantId, CheckoutChoice choice, CancellationToken ct)
     {
+        var (planTier, successUrl, cancelUrl) = (choice.PlanTier, choice.SuccessUrl, choice.CancelUrl);
         if (string.IsNullOrEmpty(planTier))
             throw BillingException.Validation("plan_tier", "is required: pro or enterprise");
         if (!WireNames.TryParseTier(planTier, out var tier) || tier == PlanTier.Free)
             throw BillingException.Validation("plan_tier", PlanTierRule + "; the free plan needs no checkout");
+        var interval = BillingInterval.Month;
+        if (choice.Interval is not null && !WireNames.TryParseInterval(choice.Interval, out interval))
+            throw BillingException.Validation("interval", IntervalRule);
+        if (stripe.Value.PriceFor(tier, interval) is null)
+            throw BillingException.Validation("interval", $"{choice.Interval} is not offered for {planTier}: GET /plans lists the prices there are");
+        if (choice.Locale is not null && !Locales.Contains(choice.Locale))
+            throw BillingException.Validation("locale", LocaleRule);
         var success = WithSessionId(RedirectOrDefault("success_url", successUrl, "/en/billing/success/"));
         var cancel = RedirectOrDefault("cancel_url", cancelUrl, "/en/billing/canceled/");
 
@@ -44,8 +59,9 @@ public sealed class CheckoutService(
         }
 
         var customerId = tenant.StripeCustomerId ?? await EnsureCustomerAsync(tenantId, ct);
-        var session = await OpenOnlySessionAsync(new CheckoutSessionRequest(tenantId, customerId, tier, success, cancel), ct);
-        logger.LogInformation("Started checkout {SessionId} for {Tier} for tenant {TenantId}", session.SessionId, planTier, tenantId);
+        var session = await OpenOnlySessionAsync(new CheckoutSessionRequest(tenantId, customerId, tier, success, cancel, interval, choice.Locale), ct);
+        logger.LogInformation("Started checkout {SessionId} for {Tier} ({Interval}ly) for tenant {TenantId}",
+            session.SessionId, planTier, WireNames.Of(interval), tenantId);
         return session;
     }
 
@@ -188,3 +204,6 @@ public sealed class CheckoutService(
         successUrl.Contains(SessionIdPlaceholder, StringComparison.Ordinal) ? successUrl
         : successUrl + (successUrl.Contains('?') ? "&" : "?") + "session_id=" + SessionIdPlaceholder;
 }
+
+/// <summary>What the buyer chose on the pricing page; <see cref="Interval"/> defaults to month.</summary>
+public sealed record CheckoutChoice(string? PlanTier, string? SuccessUrl, string? CancelUrl, string? Interval = null, string? Locale = null);

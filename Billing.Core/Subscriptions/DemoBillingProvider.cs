@@ -46,9 +46,9 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
                 ["data"] = new JsonArray(new JsonObject
                 {
                     ["id"] = $"demo_si_{Guid.NewGuid():N}", ["object"] = "subscription_item", ["quantity"] = 1,
-                    ["price"] = new JsonObject { ["id"] = options.Value.PriceFor(request.Tier), ["object"] = "price" },
+                    ["price"] = new JsonObject { ["id"] = options.Value.PriceFor(request.Tier, request.Interval), ["object"] = "price" },
                     ["current_period_start"] = now.ToUnixTimeSeconds(),
-                    ["current_period_end"] = now.AddMonths(1).ToUnixTimeSeconds(),
+                    ["current_period_end"] = (request.Interval == BillingInterval.Year ? now.AddYears(1) : now.AddMonths(1)).ToUnixTimeSeconds(),
                 }),
             },
         };
@@ -77,12 +77,15 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
         // Stripe periods are whole seconds; the id's time has milliseconds.
         var subscribed = StartedAt(tenant.StripeSubscriptionId) is { } at ? at.AddTicks(-(at.Ticks % TimeSpan.TicksPerSecond)) : start;
         var plan = PlanCatalog.For(tenant.PlanTier);
+        // A yearly subscriber is invoiced once a year, at the start of its Stripe year; its usage period is a month of it.
+        var yearly = tenant.BillingInterval == BillingInterval.Year;
+        var price = plan.PriceFor(yearly ? BillingInterval.Year : BillingInterval.Month)?.Amount ?? 0;
         var all = Enumerable.Range(0, 12)
-            .Select(i => start.AddMonths(-i))
+            .Select(i => yearly ? subscribed.AddYears(-i) : start.AddMonths(-i))
             .Where(periodStart => periodStart >= subscribed)
             .Select(periodStart => new InvoiceSummary(
-                $"in_demo_{tenant.Id:N}_{periodStart:yyyyMM}", $"DEMO-{periodStart:yyyyMM}", "paid", plan.PriceMonthly, plan.PriceMonthly,
-                plan.Currency, periodStart, periodStart, periodStart.AddMonths(1), null, null))
+                $"in_demo_{tenant.Id:N}_{periodStart:yyyyMM}", $"DEMO-{periodStart:yyyyMM}", "paid", price, price,
+                plan.Currency, periodStart, periodStart, yearly ? periodStart.AddYears(1) : periodStart.AddMonths(1), null, null))
             .ToList();
         var after = startingAfter is null ? 0 : all.FindIndex(i => i.Id == startingAfter) + 1;
         var page = all.Skip(after).Take(limit).ToList();

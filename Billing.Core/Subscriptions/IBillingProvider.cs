@@ -3,7 +3,10 @@ using Billing.Core.Tenants;
 
 namespace Billing.Core.Subscriptions;
 
-public sealed record CheckoutSessionRequest(Guid TenantId, string CustomerId, PlanTier Tier, string SuccessUrl, string CancelUrl);
+/// <summary><paramref name="Locale"/> is the language Checkout opens in (<c>en</c>, <c>ko</c>); null lets Stripe choose.</summary>
+public sealed record CheckoutSessionRequest(
+    Guid TenantId, string CustomerId, PlanTier Tier, string SuccessUrl, string CancelUrl,
+    BillingInterval Interval = BillingInterval.Month, string? Locale = null);
 
 public sealed record CheckoutSessionCreated(string SessionId, string Url);
 

@@ -26,6 +26,9 @@ public sealed class StripeSubscription
 
     // The state register: null until a customer.subscription.* event has been applied.
     public PlanTier? PlanTier { get; set; }
+
+    /// <summary>How often its price bills (from the price id); null for a row from before intervals were recorded.</summary>
+    public BillingInterval? BillingInterval { get; set; }
     public string? Status { get; set; }
     public bool CancelAtPeriodEnd { get; set; }
     public DateTimeOffset? PeriodStart { get; set; }
@@ -84,6 +87,7 @@ public sealed class StripeSubscription
         CustomerId ??= state.CustomerId;
         StripeCreatedAt ??= state.StripeCreatedAt;
         PlanTier = state.Tier ?? PlanTier;
+        BillingInterval = state.Interval ?? BillingInterval;
         Status = state.Status;
         CancelAtPeriodEnd = state.CancelAtPeriodEnd;
         if (state.Period is { } period)
@@ -118,6 +122,7 @@ public enum RecordResult
     Tie,
 }
 
-/// <summary>What a subscription event says about a subscription. <see cref="Tier"/> is null when its price is none of ours.</summary>
+/// <summary>What a subscription event says about a subscription. <see cref="Tier"/> and <see cref="Interval"/> are null when its price is none of ours.</summary>
 public sealed record SubscriptionState(
-    string? CustomerId, string SubscriptionId, PlanTier? Tier, string Status, bool CancelAtPeriodEnd, BillingPeriod? Period, DateTimeOffset? StripeCreatedAt);
+    string? CustomerId, string SubscriptionId, PlanTier? Tier, string Status, bool CancelAtPeriodEnd, BillingPeriod? Period, DateTimeOffset? StripeCreatedAt,
+    BillingInterval? Interval = null);

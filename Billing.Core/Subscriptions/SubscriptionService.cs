@@ -7,7 +7,7 @@ namespace Billing.Core.Subscriptions;
 
 public sealed record SubscriptionView(
     Guid TenantId, PlanTier PlanTier, string SubscriptionStatus, bool CancelAtPeriodEnd,
-    DateTimeOffset BillingPeriodStart, DateTimeOffset BillingPeriodEnd, string? StripeCustomerId, bool DemoMode);
+    DateTimeOffset BillingPeriodStart, DateTimeOffset BillingPeriodEnd, string? StripeCustomerId, bool DemoMode, BillingInterval? BillingInterval = null);
 
 public sealed class SubscriptionService(TenantDirectory tenants, TimeProvider clock, IOptions<StripeOptions> stripe)
 {
@@ -16,6 +16,6 @@ public sealed class SubscriptionService(TenantDirectory tenants, TimeProvider cl
         var tenant = await tenants.GetOrCreateAsync(tenantId, ct);
         var period = tenant.CurrentPeriod(clock.GetUtcNow());
         return new SubscriptionView(tenant.Id, tenant.PlanTier, tenant.SubscriptionStatus, tenant.CancelAtPeriodEnd,
-            period.Start, period.End, tenant.StripeCustomerId, stripe.Value.IsDemo);
+            period.Start, period.End, tenant.StripeCustomerId, stripe.Value.IsDemo, tenant.BillingInterval);
     }
 }

@@ -11,6 +11,9 @@ public sealed class Tenant
     public string? StripeCustomerId { get; set; }
     public string? StripeSubscriptionId { get; set; }
     public PlanTier PlanTier { get; set; } = PlanTier.Free;
+
+    /// <summary>How often the tenant pays (its subscription's price); null on the free plan or when not known.</summary>
+    public BillingInterval? BillingInterval { get; set; }
     public string SubscriptionStatus { get; set; } = SubscriptionStatuses.Active;
     public bool CancelAtPeriodEnd { get; set; }
     public DateTimeOffset? BillingPeriodStart { get; set; }
@@ -25,17 +28,19 @@ public sealed class Tenant
     public BillingPeriod CurrentPeriod(DateTimeOffset now) =>
         BillingPeriod.Current(BillingPeriodStart, BillingPeriodEnd, now);
 
+    /// <summary>True when the tenant is linked to another Stripe customer than the one named: checkout creates one customer per tenant.</summary>
+    public bool IsLinkedToAnotherCustomer(string? customerId) =>
+        customerId is not null && StripeCustomerId is not null && customerId != StripeCustomerId;
+
     /// <summary>
-    /// Links the Stripe customer: once, since checkout creates one customer per tenant. Returns false when
-    /// the event names a different customer than the one linked.
+    /// Links the Stripe customer, once. Only for an event that passed every check: an event that changes
+    /// nothing else (another mode, a price that is not ours, another tenant's subscription) links nothing either.
     /// </summary>
-    public bool LinkCustomer(string? customerId, DateTimeOffset now)
+    public void LinkCustomer(string? customerId, DateTimeOffset now)
     {
-        if (customerId is null || customerId == StripeCustomerId) return true;
-        if (StripeCustomerId is not null) return false;
+        if (customerId is null || StripeCustomerId is not null) return;
         StripeCustomerId = customerId;
         UpdatedAt = now;
-        return true;
     }
 
     /// <summary>
@@ -58,12 +63,15 @@ public sealed class Tenant
         {
             StripeSubscriptionId = current.Id;
             PlanTier = current.IsLive && current.PlanTier is { } tier ? tier : PlanTier.Free;
+            BillingInterval = current.IsLive ? current.BillingInterval : null;
             SubscriptionStatus = current.EffectiveStatus ?? SubscriptionStatus;
             CancelAtPeriodEnd = current.HasState && current.CancelAtPeriodEnd;
             if (current.PeriodStart is { } start && current.PeriodEnd is { } end)
             {
-                BillingPeriodStart = start;
-                BillingPeriodEnd = end;
+                // A yearly period keeps monthly limits: the usage period is its month slice in force now.
+                var usage = BillingPeriod.MonthSlice(start, end, now);
+                BillingPeriodStart = usage.Start;
+                BillingPeriodEnd = usage.End;
             }
         }
         else if (subscriptions.Any(s => s.Ended))
@@ -71,6 +79,7 @@ public sealed class Tenant
             var month = BillingPeriod.CalendarMonth(now);
             StripeSubscriptionId = null;
             PlanTier = PlanTier.Free;
+            BillingInterval = null;
             SubscriptionStatus = SubscriptionStatuses.Canceled;
             CancelAtPeriodEnd = false;
             BillingPeriodStart = month.Start;

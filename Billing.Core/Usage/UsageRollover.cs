@@ -10,8 +10,10 @@ public sealed record RolloverResult(int TenantsRolled, int UsageRowsCreated, int
 /// Advances every ended billing period and opens the new period's usage row, in batches of
 /// <see cref="PeriodBatch"/> tenants in id order, each batch one statement and its own short transaction, so a
 /// consume waits for at most one batch (it locks the tenant's plan row, which the batch holds). The arithmetic is
-/// <see cref="BillingPeriod.Current"/>'s, in UTC: whole months from the stored start, with the month count from
-/// <c>age()</c> corrected by one either way at month ends (the one place in SQL that advances a period).
+/// <see cref="BillingPeriod.Current"/>'s, in UTC: whole months from the stored start (or end, when its day of the
+/// month is the later one), with the month count from <c>age()</c> corrected by one either way at month ends; a
+/// month slice of a yearly subscription also stops where the Stripe period of the tenant's subscription ends
+/// (<see cref="BillingPeriod.MonthSlice"/>). This statement is the one place in SQL that advances a period.
 /// Running it twice, or twice at once, changes nothing more: a batch locks its tenants and re-checks
 /// <c>billing_period_end</c> under the lock, and the usage rows are inserted with ON CONFLICT DO NOTHING.
 /// The same run then deletes <c>Idempotency-Key</c>s older than <c>USAGE_IDEMPOTENCY_RETENTION_DAYS</c>.
@@ -44,16 +46,18 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
     // and the last id, where the next batch starts.
     private const string RollBatchSql = """
         WITH due AS (
-            SELECT id, billing_period_start AT TIME ZONE 'UTC' AS s,
-                   (date_part('year', age(@now AT TIME ZONE 'UTC', billing_period_start AT TIME ZONE 'UTC')) * 12
-                  + date_part('month', age(@now AT TIME ZONE 'UTC', billing_period_start AT TIME ZONE 'UTC')))::int AS k
-              FROM tenants
-             WHERE id > @after AND billing_period_end <= @now AND billing_period_start < billing_period_end
-             ORDER BY id
-             LIMIT @batch
-               FOR UPDATE
+            SELECT id, s, stripe_end,
+                   (date_part('year', age(@now AT TIME ZONE 'UTC', s)) * 12 + date_part('month', age(@now AT TIME ZONE 'UTC', s)))::int AS k
+              FROM (SELECT t.id, sub.period_end AT TIME ZONE 'UTC' AS stripe_end,
+                           CASE WHEN date_part('day', t.billing_period_end AT TIME ZONE 'UTC') > date_part('day', t.billing_period_start AT TIME ZONE 'UTC')
+                                THEN t.billing_period_end ELSE t.billing_period_start END AT TIME ZONE 'UTC' AS s
+                      FROM tenants t LEFT JOIN subscriptions sub ON sub.id = t.stripe_subscription_id
+                     WHERE t.id > @after AND t.billing_period_end <= @now AND t.billing_period_start < t.billing_period_end
+                     ORDER BY t.id
+                     LIMIT @batch
+                       FOR UPDATE OF t) anchored
         ), months AS (
-            SELECT id, s,
+            SELECT id, s, stripe_end,
                    CASE WHEN s + (k + 1) * interval '1 month' <= @now AT TIME ZONE 'UTC' THEN k + 1
                         WHEN s + k * interval '1 month' > @now AT TIME ZONE 'UTC' THEN k - 1
                         ELSE k END AS k
@@ -61,7 +65,8 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
         ), rolled AS (
             UPDATE tenants t
                SET billing_period_start = (m.s + m.k * interval '1 month') AT TIME ZONE 'UTC',
-                   billing_period_end = (m.s + (m.k + 1) * interval '1 month') AT TIME ZONE 'UTC',
+                   billing_period_end = LEAST(m.s + (m.k + 1) * interval '1 month',
+                                              CASE WHEN m.stripe_end > m.s + m.k * interval '1 month' THEN m.stripe_end END) AT TIME ZONE 'UTC',
                    updated_at = @now
               FROM months m
              WHERE t.id = m.id

@@ -25,21 +25,29 @@ public readonly record struct EventPosition(DateTimeOffset Created, short Rank) 
     public const short PaymentSucceeded = 4;
     public const short SubscriptionDeleted = 5;
 
-    /// <summary>The rank of an event type that changes a tenant; null for every other type.</summary>
     /// <summary>Our own event type for a reconciliation snapshot, recorded in webhook_events like Stripe's.</summary>
     public const string SnapshotEventType = "loginexus.subscription.reconciled";
 
-    public static short? RankOf(string eventType) => eventType switch
-    {
-        SnapshotEventType => Snapshot,
-        EventTypes.CheckoutSessionCompleted => CheckoutCompleted,
-        EventTypes.CustomerSubscriptionCreated => SubscriptionCreated,
-        EventTypes.CustomerSubscriptionUpdated => SubscriptionUpdated,
-        EventTypes.InvoicePaymentFailed => PaymentFailed,
-        EventTypes.InvoicePaid => PaymentSucceeded,
-        EventTypes.CustomerSubscriptionDeleted => SubscriptionDeleted,
-        _ => null,
-    };
+    /// <summary>
+    /// The Stripe event types the applier handles, each with its rank: the one list. <c>stripe-setup</c>
+    /// subscribes the webhook endpoint to exactly these, so a type added here is delivered after the next setup run.
+    /// </summary>
+    public static IReadOnlyList<(string Type, short Rank)> Handled { get; } =
+    [
+        (EventTypes.CheckoutSessionCompleted, CheckoutCompleted),
+        (EventTypes.CustomerSubscriptionCreated, SubscriptionCreated),
+        (EventTypes.CustomerSubscriptionUpdated, SubscriptionUpdated),
+        (EventTypes.InvoicePaymentFailed, PaymentFailed),
+        (EventTypes.InvoicePaid, PaymentSucceeded),
+        (EventTypes.CustomerSubscriptionDeleted, SubscriptionDeleted),
+    ];
+
+    public static IReadOnlyList<string> HandledEventTypes { get; } = Handled.Select(h => h.Type).ToList();
+
+    /// <summary>The rank of an event type that changes a tenant; null for every other type.</summary>
+    public static short? RankOf(string eventType) =>
+        eventType == SnapshotEventType ? Snapshot
+        : Handled.Where(h => h.Type == eventType).Select(h => (short?)h.Rank).FirstOrDefault();
 
     public static EventPosition? From(DateTimeOffset? created, short? rank) =>
         created is { } c && rank is { } r ? new EventPosition(c, r) : null;

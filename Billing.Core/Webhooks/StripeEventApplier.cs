@@ -44,7 +44,9 @@ public sealed class StripeEventApplier(
     /// <summary>
     /// Applies a subscription as Stripe shows it now (reconciliation) through the same rules and order as a
     /// webhook, at <see cref="EventPosition.Snapshot"/> rank in the second it was read. Recorded in
-    /// webhook_events (<c>drift_repaired</c>) only when it changed the tenant; returns what changed, or null.
+    /// webhook_events (<c>drift_repaired</c>) only when it changed a row: the tenant's, or the subscription's
+    /// own (a duplicate that ended, a subscription that ended before the upgrade and had no row), so a later
+    /// event can never move the tenant onto a subscription that has ended. Returns what changed, or null.
     /// </summary>
     public async Task<string?> ApplySnapshotAsync(SubscriptionSnapshot snapshot, CancellationToken ct)
     {
@@ -58,6 +60,8 @@ public sealed class StripeEventApplier(
             ["object"] = "event",
             ["type"] = EventPosition.SnapshotEventType,
             ["created"] = readAt,
+            // Read with our own key, so in our own mode.
+            ["livemode"] = stripe.Value.IsLiveMode,
             ["data"] = new System.Text.Json.Nodes.JsonObject { ["object"] = subscription },
         }.ToJsonString();
         var evt = StripeEventJson.Parse(json);
@@ -122,6 +126,13 @@ public sealed class StripeEventApplier(
 
     private async Task<(string Outcome, Guid? TenantId, string? NeedsStripe, string? Change)> ApplyAsync(StripeEventJson evt, TieResolution? tie, DateTimeOffset now, CancellationToken ct)
     {
+        // Live and test mode never mix: a test event can never grant a live tenant a plan, nor the reverse.
+        if (evt.LiveMode != stripe.Value.IsLiveMode)
+        {
+            logger.LogWarning("Event {EventId} is a {EventMode} event but STRIPE_SECRET_KEY is a {KeyMode} key; ignored",
+                evt.Id, ModeName(evt.LiveMode), ModeName(stripe.Value.IsLiveMode));
+            return (WebhookOutcomes.Ignored, null, null, null);
+        }
         if (EventPosition.RankOf(evt.Type) is not { } rank) return (WebhookOutcomes.Ignored, null, null, null);
         var position = new EventPosition(evt.Created, rank);
         var isCheckout = evt.Type == EventTypes.CheckoutSessionCompleted;
@@ -144,32 +155,45 @@ public sealed class StripeEventApplier(
             logger.LogWarning("Event names customer {CustomerId}, which belongs to another tenant than {TenantId}; left unchanged", customerId, tenant.Id);
             return (WebhookOutcomes.Ignored, tenant.Id, null, null);
         }
-        if (!tenant.LinkCustomer(customerId, now))
+        if (tenant.IsLinkedToAnotherCustomer(customerId))
         {
             logger.LogWarning("Event names customer {CustomerId} but tenant {TenantId} is linked to {LinkedCustomerId}; left unchanged",
                 customerId, tenant.Id, tenant.StripeCustomerId);
             return (WebhookOutcomes.Ignored, tenant.Id, null, null);
         }
-        if (subscriptionId is null) return (WebhookOutcomes.Applied, tenant.Id, null, null);
+        if (subscriptionId is null)
+        {
+            tenant.LinkCustomer(customerId, now);
+            return (WebhookOutcomes.Applied, tenant.Id, null, null);
+        }
 
         var subscriptions = await db.Subscriptions.Where(s => s.TenantId == tenant.Id).ToListAsync(ct);
         var subscription = subscriptions.FirstOrDefault(s => s.Id == subscriptionId);
-        if (subscription is null)
+        if (subscription is null && await db.Subscriptions.AnyAsync(s => s.Id == subscriptionId, ct))
         {
-            if (await db.Subscriptions.AnyAsync(s => s.Id == subscriptionId, ct))
-            {
-                logger.LogWarning("Subscription {SubscriptionId} belongs to another tenant than {TenantId}; left unchanged", subscriptionId, tenant.Id);
-                return (WebhookOutcomes.Ignored, tenant.Id, null, null);
-            }
-            subscription = new StripeSubscription { Id = subscriptionId, TenantId = tenant.Id, CustomerId = customerId, CreatedAt = now, UpdatedAt = now };
-            db.Subscriptions.Add(subscription);
-            subscriptions.Add(subscription);
+            logger.LogWarning("Subscription {SubscriptionId} belongs to another tenant than {TenantId}; left unchanged", subscriptionId, tenant.Id);
+            return (WebhookOutcomes.Ignored, tenant.Id, null, null);
         }
 
         var endsIt = evt.Type == EventTypes.CustomerSubscriptionDeleted
                      || (!isCheckout && !isInvoice && evt.ObjectString("status") is { } s && SubscriptionStatuses.HasEnded(s));
-        if (subscription.Ended && !endsIt)
+        if (subscription is { Ended: true } && !endsIt)
             return (WebhookOutcomes.Stale, tenant.Id, null, null);
+
+        // A subscription event's state: Stripe's current subscription when it resolves a tie; none when the price is not ours.
+        var source = tie?.SubscriptionJson is { } current ? evt.WithObject(current) : evt;
+        SubscriptionState? state = null;
+        if (!isCheckout && !isInvoice && (state = StateOf(source, subscriptionId)) is null)
+            return (WebhookOutcomes.Ignored, tenant.Id, null, null);
+
+        var isNew = subscription is null;
+        if (subscription is null)
+        {
+            subscription = new StripeSubscription { Id = subscriptionId, TenantId = tenant.Id, CustomerId = customerId, CreatedAt = now, UpdatedAt = now };
+            db.Subscriptions.Add(subscription);
+            subscriptions.Add(subscription);
+        }
+        var rowBefore = Shown(subscription);
 
         var outcome = WebhookOutcomes.Applied;
         if (isCheckout)
@@ -183,17 +207,14 @@ public sealed class StripeEventApplier(
         }
         else
         {
-            var source = evt;
             var winsTie = false;
             if (tie is not null)
             {
                 winsTie = tie.SubscriptionJson is not null || string.CompareOrdinal(evt.Id, subscription.StateEventId) > 0;
-                if (tie.SubscriptionJson is { } snapshot) source = evt.WithObject(snapshot);
                 outcome = WebhookOutcomes.TieResolved;
             }
-            if (StateOf(source, subscriptionId) is not { } state) return (WebhookOutcomes.Ignored, tenant.Id, null, null);
             var wasEnded = subscription.Ended;
-            switch (subscription.RecordState(state, position, evt.Id, winsTie, now))
+            switch (subscription.RecordState(state!, position, evt.Id, winsTie, now))
             {
                 case RecordResult.Tie when tie is null:
                     return (WebhookOutcomes.Stale, tenant.Id, subscriptionId, null);
@@ -203,10 +224,15 @@ public sealed class StripeEventApplier(
             }
         }
 
+        // Every check passed: only now may the event link the tenant's Stripe customer.
+        tenant.LinkCustomer(customerId, now);
         var before = tenant.StripeSubscriptionId;
         var shownBefore = Shown(tenant);
         var projection = tenant.Project(subscriptions, now);
-        var change = Describe(shownBefore, Shown(tenant));
+        var change = Changes(
+            Describe(shownBefore, Shown(tenant)),
+            isNew ? $"subscription {subscriptionId} recorded: {string.Join(", ", Shown(subscription))}"
+            : Describe(rowBefore, Shown(subscription)) is { } rowChange ? $"subscription {subscriptionId}: {rowChange}" : null);
         if (tenant.SubscriptionEventAt is not { } last || evt.Created > last) tenant.SubscriptionEventAt = evt.Created;
 
         if (projection.Duplicates.Count > 0 && (projection.Current == subscription || projection.Duplicates.Contains(subscription)))
@@ -225,12 +251,25 @@ public sealed class StripeEventApplier(
         return (outcome, tenant.Id, null, change);
     }
 
+    private static string ModeName(bool? liveMode) => liveMode switch { true => "live", false => "test", null => "mode-less" };
+
     /// <summary>What a tenant sees of its plan: the fields a missed event could leave wrong.</summary>
     private static string[] Shown(Tenant t) =>
     [
+        $"customer {t.StripeCustomerId ?? "none"}",
         $"plan {WireNames.Of(t.PlanTier)}", $"status {t.SubscriptionStatus}", $"cancel_at_period_end {t.CancelAtPeriodEnd}",
         $"subscription {t.StripeSubscriptionId ?? "none"}", $"period {t.BillingPeriodStart:O}/{t.BillingPeriodEnd:O}",
     ];
+
+    /// <summary>What we know of one subscription: a missed event can leave it wrong while the tenant looks right (a duplicate that ended).</summary>
+    private static string[] Shown(StripeSubscription s) =>
+    [
+        $"plan {(s.PlanTier is { } tier ? WireNames.Of(tier) : "none")}", $"status {s.Status ?? "none"}", $"cancel_at_period_end {s.CancelAtPeriodEnd}",
+        $"period {s.PeriodStart:O}/{s.PeriodEnd:O}", $"created {s.StripeCreatedAt:O}", $"ended {s.Ended}",
+    ];
+
+    private static string? Changes(params string?[] changes) =>
+        changes.Where(c => c is not null).ToList() is { Count: > 0 } some ? string.Join("; ", some) : null;
 
     private static string? Describe(string[] before, string[] after)
     {
@@ -244,7 +283,8 @@ public sealed class StripeEventApplier(
         var deleted = evt.Type == EventTypes.CustomerSubscriptionDeleted;
         var status = deleted ? SubscriptionStatuses.Canceled : evt.ObjectString("status") ?? SubscriptionStatuses.Active;
         var price = evt.FirstItemPriceId();
-        var tier = stripe.Value.TierForPrice(price);
+        var ours = stripe.Value.PriceOf(price);
+        var tier = ours?.Tier;
         // A deletion ends the subscription whatever its price; any other event with a price of someone else's changes nothing.
         if (tier is null && !SubscriptionStatuses.HasEnded(status))
         {
@@ -252,7 +292,7 @@ public sealed class StripeEventApplier(
             return null;
         }
         return new SubscriptionState(evt.ObjectReference("customer"), subscriptionId, tier, status,
-            evt.ObjectBool("cancel_at_period_end"), evt.SubscriptionPeriod(), evt.ObjectTime("created"));
+            evt.ObjectBool("cancel_at_period_end"), evt.SubscriptionPeriod(), evt.ObjectTime("created"), ours?.Interval);
     }
 
     /// <summary>The tenant from metadata, else by the subscription we already know, else by Stripe customer; locked until the transaction ends.</summary>

@@ -10,12 +10,13 @@ namespace Billing.Core.Webhooks;
 /// </summary>
 public sealed class StripeEventJson
 {
-    private StripeEventJson(string id, string type, DateTimeOffset created, string? apiVersion, JsonElement obj)
+    private StripeEventJson(string id, string type, DateTimeOffset created, string? apiVersion, bool? liveMode, JsonElement obj)
     {
         Id = id;
         Type = type;
         Created = created;
         ApiVersion = apiVersion;
+        LiveMode = liveMode;
         Object = obj;
     }
 
@@ -23,6 +24,9 @@ public sealed class StripeEventJson
     public string Type { get; }
     public DateTimeOffset Created { get; }
     public string? ApiVersion { get; }
+
+    /// <summary>The event's <c>livemode</c>; null when it has none (Stripe always sends it).</summary>
+    public bool? LiveMode { get; }
 
     /// <summary><c>data.object</c>: the checkout session, subscription or invoice the event is about.</summary>
     public JsonElement Object { get; }
@@ -38,7 +42,8 @@ public sealed class StripeEventJson
         {
             throw new InvalidDataException("The message is not a Stripe event: it lacks id, type, created or data.object.");
         }
-        return new StripeEventJson(id, type, DateTimeOffset.FromUnixTimeSeconds(createdSeconds), String(root, "api_version"), obj);
+        bool? liveMode = root.TryGetProperty("livemode", out var live) && live.ValueKind is JsonValueKind.True or JsonValueKind.False ? live.GetBoolean() : null;
+        return new StripeEventJson(id, type, DateTimeOffset.FromUnixTimeSeconds(createdSeconds), String(root, "api_version"), liveMode, obj);
     }
 
     public string? ObjectString(string name) => String(Object, name);
@@ -56,7 +61,7 @@ public sealed class StripeEventJson
         using var document = JsonDocument.Parse(objectJson);
         if (document.RootElement.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException("Stripe answered with something that is not an object.");
-        return new StripeEventJson(Id, Type, Created, ApiVersion, document.RootElement.Clone());
+        return new StripeEventJson(Id, Type, Created, ApiVersion, LiveMode, document.RootElement.Clone());
     }
 
     public bool ObjectBool(string name) => Object.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;

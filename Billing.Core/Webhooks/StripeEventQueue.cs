@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Identity;
+using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Billing.Core.Errors;
 using Microsoft.Extensions.Configuration;
@@ -17,14 +18,20 @@ public static class Queues
 }
 
 /// <summary>
-/// How to reach queue storage, read the way the Functions host reads it: <c>AzureWebJobsStorage</c> as a
-/// connection string (Azurite locally), or identity-based with <c>AzureWebJobsStorage__queueServiceUri</c> or
-/// <c>AzureWebJobsStorage__accountName</c> and the app's managed identity (Azure: no keys).
+/// How to reach queue and blob storage (one account), read the way the Functions host reads it:
+/// <c>AzureWebJobsStorage</c> as a connection string (Azurite locally: it must name the <c>BlobEndpoint</c>
+/// next to the <c>QueueEndpoint</c>), or identity-based with <c>AzureWebJobsStorage__accountName</c> (or
+/// <c>__queueServiceUri</c> and <c>__blobServiceUri</c>) and the app's managed identity (Azure: no keys).
 /// </summary>
 public sealed class StorageOptions
 {
+    public const string Requirement =
+        "AzureWebJobsStorage is required: a storage connection string that names both QueueEndpoint and BlobEndpoint " +
+        "(or UseDevelopmentStorage=true), or AzureWebJobsStorage__accountName for identity-based access";
+
     public string ConnectionString { get; set; } = "";
     public string QueueServiceUri { get; set; } = "";
+    public string BlobServiceUri { get; set; } = "";
 
     public static void Bind(StorageOptions options, IConfiguration configuration)
     {
@@ -32,9 +39,31 @@ public sealed class StorageOptions
         var account = configuration["AzureWebJobsStorage:accountName"];
         options.QueueServiceUri = configuration["AzureWebJobsStorage:queueServiceUri"]
             ?? (string.IsNullOrEmpty(account) ? "" : $"https://{account}.queue.core.windows.net");
+        options.BlobServiceUri = configuration["AzureWebJobsStorage:blobServiceUri"]
+            ?? (string.IsNullOrEmpty(account) ? "" : $"https://{account}.blob.core.windows.net");
     }
 
-    public bool IsValid => ConnectionString.Length > 0 || Uri.TryCreate(QueueServiceUri, UriKind.Absolute, out _);
+    /// <summary>
+    /// A connection string, or both service URIs. A connection string with explicit endpoints must name the blob
+    /// one too: without it the SDK would look for the account's blobs in Azure, not next to its queues.
+    /// </summary>
+    public bool IsValid => ConnectionString.Length > 0
+        ? !Contains(ConnectionString, "QueueEndpoint=") || Contains(ConnectionString, "BlobEndpoint=")
+        : Uri.TryCreate(QueueServiceUri, UriKind.Absolute, out _) && Uri.TryCreate(BlobServiceUri, UriKind.Absolute, out _);
+
+    private static bool Contains(string connectionString, string key) => connectionString.Contains(key, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The blob container for events too large for a queue message (<see cref="StripeEventPayloads"/>).</summary>
+    public BlobContainerClient CreatePayloadContainer()
+    {
+        var options = new BlobClientOptions();
+        options.Retry.MaxRetries = 2;
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        var service = ConnectionString.Length > 0
+            ? new BlobServiceClient(ConnectionString, options)
+            : new BlobServiceClient(new Uri(BlobServiceUri), new DefaultAzureCredential(), options);
+        return service.GetBlobContainerClient(StripeEventPayloads.Container);
+    }
 
     public QueueServiceClient CreateServiceClient()
     {
@@ -49,13 +78,17 @@ public sealed class StorageOptions
 }
 
 /// <summary>
-/// The <c>stripe-events</c> queue. A message is the raw event JSON; an event too large for a queue
-/// message (64 KiB after base64) travels gzip-compressed behind a <c>gz:</c> prefix, which JSON never starts with.
+/// The <c>stripe-events</c> queue. A queue message holds 64 KiB after the base64 the queue trigger expects, so
+/// a message is the raw event JSON when it fits (48 KiB); else the event gzip-compressed behind a <c>gz:</c>
+/// prefix when that fits; else (an event of any size Stripe sends, up to the webhook's 256 KiB) the event goes to
+/// Blob Storage and the message carries its reference behind a <c>blob:</c> prefix: the claim check. JSON never
+/// starts with either prefix. <see cref="StripeEventInbox"/> reads a message back and removes its blob once applied.
 /// </summary>
-public sealed class StripeEventQueue(QueueServiceClient service, ILogger<StripeEventQueue> logger)
+public sealed class StripeEventQueue(QueueServiceClient service, StripeEventPayloads payloads, ILogger<StripeEventQueue> logger)
 {
     private const string CompressedPrefix = "gz:";
-    private const int MaxPlainBytes = 48 * 1024;
+    private const string ClaimCheckPrefix = "blob:";
+    private const int MaxMessageChars = 48 * 1024;
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(10);
     private readonly QueueClient _queue = service.GetQueueClient(Queues.StripeEvents);
     private volatile bool _created;
@@ -63,8 +96,14 @@ public sealed class StripeEventQueue(QueueServiceClient service, ILogger<StripeE
     public async Task SendAsync(string eventJson, CancellationToken ct)
     {
         var message = Encode(eventJson);
+        string? blob = null;
         try
         {
+            if (message is null)
+            {
+                blob = await payloads.PutAsync(eventJson, ct);
+                message = ClaimCheckMessage(blob);
+            }
             if (!_created)
             {
                 await _queue.CreateIfNotExistsAsync(cancellationToken: ct);
@@ -76,6 +115,8 @@ public sealed class StripeEventQueue(QueueServiceClient service, ILogger<StripeE
                                   || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             logger.LogError(e, "Could not enqueue a Stripe event on {Queue}", Queues.StripeEvents);
+            // Stripe retries the delivery and a new blob is written then: this one would never be read.
+            if (blob is not null) await payloads.TryDeleteAsync(blob);
             throw BillingException.Unavailable("queue_unavailable", "The event queue is unavailable. Try again shortly.", RetryAfter, e);
         }
     }
@@ -106,18 +147,30 @@ public sealed class StripeEventQueue(QueueServiceClient service, ILogger<StripeE
         return moved;
     }
 
-    public static string Encode(string eventJson)
+    /// <summary>The message that carries the event itself, or null when even compressed it is too large (claim check).</summary>
+    public static string? Encode(string eventJson)
     {
-        if (Encoding.UTF8.GetByteCount(eventJson) <= MaxPlainBytes)
+        if (Encoding.UTF8.GetByteCount(eventJson) <= MaxMessageChars)
             return eventJson;
         using var buffer = new MemoryStream();
         using (var gzip = new GZipStream(buffer, CompressionLevel.SmallestSize))
             gzip.Write(Encoding.UTF8.GetBytes(eventJson));
-        return CompressedPrefix + Convert.ToBase64String(buffer.ToArray());
+        var compressed = CompressedPrefix + Convert.ToBase64String(buffer.ToArray());
+        return compressed.Length <= MaxMessageChars ? compressed : null;
     }
 
+    /// <summary>The message that carries a reference to the event's blob instead of the event.</summary>
+    public static string ClaimCheckMessage(string blob) => ClaimCheckPrefix + blob;
+
+    /// <summary>The blob a claim-check message names, or null when the message carries the event itself.</summary>
+    public static string? ClaimCheckOf(string message) =>
+        message.StartsWith(ClaimCheckPrefix, StringComparison.Ordinal) ? message[ClaimCheckPrefix.Length..] : null;
+
+    /// <summary>The event a message carries itself (plain or compressed); a claim check is read by <see cref="StripeEventInbox"/>.</summary>
     public static string Decode(string message)
     {
+        if (ClaimCheckOf(message) is not null)
+            throw new InvalidOperationException("A claim-check message names a blob; read it through StripeEventInbox.");
         if (!message.StartsWith(CompressedPrefix, StringComparison.Ordinal))
             return message;
         using var gzip = new GZipStream(new MemoryStream(Convert.FromBase64String(message[CompressedPrefix.Length..])), CompressionMode.Decompress);

@@ -6,8 +6,8 @@ public sealed class WebhookEvent
     public Guid Id { get; set; }
     public string StripeEventId { get; set; } = "";
     public string EventType { get; set; } = "";
-    /// <summary>The whole raw event as Stripe sent it.</summary>
-    public string Payload { get; set; } = "";
+    /// <summary>The whole raw event as Stripe sent it; null once WEBHOOK_PAYLOAD_RETENTION_DAYS have passed (<see cref="WebhookPayloadRetention"/>).</summary>
+    public string? Payload { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
     public DateTimeOffset? ProcessedAt { get; set; }
     public string? Outcome { get; set; }

@@ -16,7 +16,9 @@ public sealed class BillingJsonResult(object value, int statusCode = StatusCodes
     {
         var response = context.HttpContext.Response;
         response.StatusCode = StatusCode;
+        // Tenant data and problems alike: never stored by a cache, never read as anything but JSON (openapi/billing.yaml).
         response.Headers.CacheControl = "no-store";
+        response.Headers.XContentTypeOptions = "nosniff";
         return response.WriteAsJsonAsync(Value, Value.GetType(), BillingJson.Options, contentType, context.HttpContext.RequestAborted);
     }
 }

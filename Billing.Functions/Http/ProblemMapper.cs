@@ -38,12 +38,31 @@ public static class ProblemMapper
         Problem(StatusCodes.Status405MethodNotAllowed, "method_not_allowed", "Method not allowed", detail,
             new Dictionary<string, object?>(), null, null, allow);
 
-    private static BillingException? Classify(Exception exception) => exception switch
+    /// <summary>
+    /// A database outage wherever it surfaces: the bare <see cref="NpgsqlException"/>, or wrapped by EF Core (the
+    /// execution strategy's <see cref="InvalidOperationException"/> or <c>RetryLimitExceededException</c>, a
+    /// <c>DbUpdateException</c>) or by a task (<see cref="AggregateException"/>): any cause in the chain counts.
+    /// </summary>
+    private static BillingException? Classify(Exception exception) =>
+        Causes(exception).Any(IsDatabaseOutage)
+            ? BillingException.Unavailable("database_unavailable", "The billing database is unavailable. Try again shortly.", DatabaseRetryAfter, exception)
+            : null;
+
+    private static bool IsDatabaseOutage(Exception e) =>
+        e is NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: SocketException or TimeoutException };
+
+    private static IEnumerable<Exception> Causes(Exception exception)
     {
-        NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: SocketException or TimeoutException } =>
-            BillingException.Unavailable("database_unavailable", "The billing database is unavailable. Try again shortly.", DatabaseRetryAfter, exception),
-        _ => null,
-    };
+        var pending = new Stack<Exception>([exception]);
+        while (pending.TryPop(out var cause))
+        {
+            yield return cause;
+            if (cause is AggregateException aggregate)
+                foreach (var inner in aggregate.InnerExceptions) pending.Push(inner);
+            else if (cause.InnerException is { } inner)
+                pending.Push(inner);
+        }
+    }
 
     public static int StatusFor(ErrorKind kind) => kind switch
     {

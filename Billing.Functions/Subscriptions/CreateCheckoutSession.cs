@@ -13,7 +13,7 @@ public sealed class CreateCheckoutSession(HttpEndpoint http, CheckoutService che
     public Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "checkout")] HttpRequest request, CancellationToken ct)
         => http.HandleAsync<CheckoutRequest, CheckoutSessionCreated>(request, Access.AdminOnly,
-            (caller, body, ct) => checkout.CreateCheckoutAsync(caller.TenantId, body.PlanTier, body.SuccessUrl, body.CancelUrl, ct),
+            (caller, body, ct) => checkout.CreateCheckoutAsync(caller.TenantId, new CheckoutChoice(body.PlanTier, body.SuccessUrl, body.CancelUrl, body.Interval, body.Locale), ct),
             session => new CheckoutResponse(session.Url, session.SessionId), ct);
 }
 
@@ -24,11 +24,15 @@ public sealed class CheckoutRequest : IRequestBody
         ["plan_tier"] = "must be a string: " + CheckoutService.PlanTierRule,
         ["success_url"] = "must be a string: " + CheckoutService.RedirectUrlRule,
         ["cancel_url"] = "must be a string: " + CheckoutService.RedirectUrlRule,
+        ["interval"] = "must be a string: " + CheckoutService.IntervalRule,
+        ["locale"] = "must be a string: " + CheckoutService.LocaleRule,
     };
 
     public string? PlanTier { get; init; }
     public string? SuccessUrl { get; init; }
     public string? CancelUrl { get; init; }
+    public string? Interval { get; init; }
+    public string? Locale { get; init; }
 }
 
 public sealed record CheckoutResponse(string CheckoutUrl, string SessionId);

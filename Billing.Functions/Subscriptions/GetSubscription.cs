@@ -18,9 +18,10 @@ public sealed class GetSubscription(HttpEndpoint http, SubscriptionService subsc
 
 public sealed record SubscriptionResponse(
     Guid TenantId, string PlanTier, string SubscriptionStatus, bool CancelAtPeriodEnd,
-    DateTimeOffset BillingPeriodStart, DateTimeOffset BillingPeriodEnd, string? StripeCustomerId, bool DemoMode)
+    DateTimeOffset BillingPeriodStart, DateTimeOffset BillingPeriodEnd, string? StripeCustomerId, bool DemoMode, string? BillingInterval)
 {
     public static SubscriptionResponse From(SubscriptionView s) => new(
         s.TenantId, WireNames.Of(s.PlanTier), s.SubscriptionStatus, s.CancelAtPeriodEnd,
-        s.BillingPeriodStart, s.BillingPeriodEnd, s.StripeCustomerId, s.DemoMode);
+        s.BillingPeriodStart, s.BillingPeriodEnd, s.StripeCustomerId, s.DemoMode,
+        s.BillingInterval is { } interval ? WireNames.Of(interval) : null);
 }

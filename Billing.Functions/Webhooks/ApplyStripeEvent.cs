@@ -4,9 +4,9 @@ using Microsoft.Azure.Functions.Worker;
 namespace Billing.Functions.Webhooks;
 
 /// <summary>Exceptions escape on purpose: the host retries the message and dead-letters it after maxDequeueCount.</summary>
-public sealed class ApplyStripeEvent(StripeEventApplier applier)
+public sealed class ApplyStripeEvent(StripeEventInbox inbox)
 {
     [Function(nameof(ApplyStripeEvent))]
     public Task Run([QueueTrigger(Queues.StripeEvents)] string message, CancellationToken ct)
-        => applier.ApplyAsync(message, ct);
+        => inbox.ApplyAsync(message, ct);
 }

@@ -113,6 +113,7 @@ public sealed class ContractTests(DefaultHost fixture) : IClassFixture<DefaultHo
             Content = new StringContent("""{"plans":[{"tier":"gold","name":"Gold"}],"extra":1}""", Encoding.UTF8, "application/json"),
         };
         response.Headers.CacheControl = new CacheControlHeaderValue { NoStore = true };
+        response.Headers.Add("X-Content-Type-Options", "nosniff");
 
         var problems = ContractValidator.Check(HttpMethod.Get, "/api/v1/billing/plans", response, """{"plans":[{"tier":"gold","name":"Gold"}],"extra":1}""", record: false);
 

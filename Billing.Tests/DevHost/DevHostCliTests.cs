@@ -17,6 +17,7 @@ public sealed class DevHostCliTests
     [InlineData("token --help", "--tenant UUID")]
     [InlineData("replay-poison --help", "--max N")]
     [InlineData("reconcile --help", "Billing.DevHost reconcile [--settings PATH]")]
+    [InlineData("stripe-setup --help", "Billing.DevHost stripe-setup --url URL [--dry-run] [--settings PATH]")]
     public async Task Help_is_printed_and_nothing_starts(string args, string expected)
     {
         var run = await RunAsync(args.Split(' '));
@@ -122,6 +123,84 @@ public sealed class DevHostCliTests
         Assert.True(await Db.ScalarAsync<long>(settings["BILLING_DATABASE"]!, "SELECT count(*) FROM \"__EFMigrationsHistory\"") > 0);
     }
 
+    [Fact]
+    public async Task A_timer_schedule_setting_missing_at_start_is_one_line_naming_it()
+    {
+        var env = await TestEnvironment.GetAsync();
+        var settings = env.Settings();
+        settings.Remove("STRIPE_RECONCILE_SCHEDULE");
+
+        var run = await RunHostAsync(settings);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("STRIPE_RECONCILE_SCHEDULE", OneLine(run.Stderr));
+        NoStackTraceOrFailLine(run);
+    }
+
+    [Fact]
+    public async Task An_empty_stripe_key_without_demo_mode_stops_the_host_with_one_line_naming_STRIPE_SECRET_KEY()
+    {
+        var env = await TestEnvironment.GetAsync();
+        var settings = env.Settings();
+        settings["STRIPE_SECRET_KEY"] = "";
+        settings["DEMO_MODE"] = "false";
+
+        var run = await RunHostAsync(settings);
+
+        Assert.Equal(2, run.ExitCode);
+        var line = OneLine(run.Stderr);
+        Assert.Contains("STRIPE_SECRET_KEY", line);
+        Assert.Contains("DEMO_MODE=true", line);
+        NoStackTraceOrFailLine(run);
+    }
+
+    [Theory]
+    [InlineData("AZURE_FUNCTIONS_ENVIRONMENT")]
+    [InlineData("ASPNETCORE_ENVIRONMENT")]
+    public async Task Demo_mode_in_the_production_environment_stops_the_host_with_one_line(string variable)
+    {
+        var env = await TestEnvironment.GetAsync();
+        var settings = env.Settings();
+        settings["DEMO_MODE"] = "true";
+
+        var run = await RunHostAsync(settings, environment: new() { [variable] = "Production" });
+
+        Assert.Equal(2, run.ExitCode);
+        var line = OneLine(run.Stderr);
+        Assert.Contains("DEMO_MODE", line);
+        Assert.Contains("Production", line);
+        NoStackTraceOrFailLine(run);
+    }
+
+    [Fact]
+    public async Task DevHost_in_demo_mode_runs_and_reports_the_development_environment_as_func_start_does()
+    {
+        var env = await TestEnvironment.GetAsync();
+        var settings = env.Settings();
+        settings["STRIPE_SECRET_KEY"] = "";
+        settings["DEMO_MODE"] = "true";
+        settings["DEVHOST_BACKGROUND_TRIGGERS"] = "false"; // HTTP only: the run's shared queue storage is safe
+
+        var run = await RunHostAsync(settings, untilStdout: "Content root path");
+
+        Assert.Contains("Hosting environment: Development", run.Stdout);
+        Assert.DoesNotContain("Production", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Settings_files_of_the_tests_are_written_to_the_runs_own_folder_which_test_sh_removes()
+    {
+        var env = await TestEnvironment.GetAsync();
+
+        var path = await TestHost.WriteSettingsAsync(env.Settings());
+
+        var scratch = Environment.GetEnvironmentVariable("BILLING_TEST_SCRATCH");
+        Assert.False(string.IsNullOrEmpty(scratch), "scripts/test.sh sets BILLING_TEST_SCRATCH to a folder inside the run's state, which its cleanup removes");
+        Assert.StartsWith(Path.GetFullPath(scratch!) + Path.DirectorySeparatorChar, Path.GetFullPath(path));
+        Assert.Contains("rm -rf \"$STATE\"", File.ReadAllText(RepoPaths.Of("scripts", "test.sh")));
+        Assert.Contains("BILLING_TEST_SCRATCH=\"$STATE/", File.ReadAllText(RepoPaths.Of("scripts", "test.sh")));
+    }
+
     private static void NoStackTraceOrFailLine(Run run)
     {
         Assert.DoesNotContain("   at ", run.Stdout + run.Stderr);
@@ -142,13 +221,15 @@ public sealed class DevHostCliTests
         return ((IPEndPoint)listener.LocalEndpoint).Port; // free again once disposed: nothing listens there
     }
 
-    private static async Task<Run> RunHostAsync(Dictionary<string, string?> settings, string urls = "http://127.0.0.1:0", string? untilStdout = null) =>
-        await RunAsync(["--settings", await TestHost.WriteSettingsAsync(settings)], urls, untilStdout);
+    private static async Task<Run> RunHostAsync(Dictionary<string, string?> settings, string urls = "http://127.0.0.1:0", string? untilStdout = null,
+        Dictionary<string, string?>? environment = null) =>
+        await RunAsync(["--settings", await TestHost.WriteSettingsAsync(settings)], urls, untilStdout, environment);
 
     private sealed record Run(int? ExitCode, string Stdout, string Stderr);
 
     /// <summary>Runs DevHost as a process; with <paramref name="untilStdout"/>, stops it once that text appears.</summary>
-    private static async Task<Run> RunAsync(string[] args, string urls = "http://127.0.0.1:0", string? untilStdout = null)
+    private static async Task<Run> RunAsync(string[] args, string urls = "http://127.0.0.1:0", string? untilStdout = null,
+        Dictionary<string, string?>? environment = null)
     {
         var dll = new[] { "Release", "Debug" }
             .Select(c => RepoPaths.Of("Billing.DevHost", "bin", c, "net10.0", "Billing.DevHost.dll"))
@@ -160,6 +241,7 @@ public sealed class DevHostCliTests
             WorkingDirectory = Path.GetTempPath(),
             Environment = { ["ASPNETCORE_URLS"] = urls },
         };
+        foreach (var (name, value) in environment ?? []) start.Environment[name] = value;
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

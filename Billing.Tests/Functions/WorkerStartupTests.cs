@@ -37,6 +37,61 @@ public sealed class WorkerStartupTests
     }
 
     [Fact]
+    public void The_sample_settings_ask_for_demo_mode_out_loud()
+    {
+        var sample = WorkerHost.SampleSettings();
+
+        Assert.Equal("true", sample["DEMO_MODE"]);
+        Assert.Equal("", sample["STRIPE_SECRET_KEY"]);
+        Assert.Contains("export DEMO_MODE=true", File.ReadAllText(RepoPaths.Of("scripts", "run.sh")));
+    }
+
+    [Fact]
+    public void An_empty_stripe_key_without_demo_mode_stops_the_worker_with_one_line_naming_STRIPE_SECRET_KEY()
+    {
+        using var host = WorkerHost.Build(new Dictionary<string, string?> { ["STRIPE_SECRET_KEY"] = "", ["DEMO_MODE"] = "false" }, "Development");
+
+        var message = ConfigurationError(host);
+
+        Assert.Contains("STRIPE_SECRET_KEY", message);
+        Assert.Contains("DEMO_MODE=true", message);
+    }
+
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("production")]
+    public void Demo_mode_in_the_production_environment_stops_the_worker_with_one_line(string environmentName)
+    {
+        using var host = WorkerHost.Build(new Dictionary<string, string?> { ["DEMO_MODE"] = "true" }, environmentName);
+
+        var message = ConfigurationError(host);
+
+        Assert.Contains("DEMO_MODE", message);
+        Assert.Contains("Production", message);
+    }
+
+    [Fact]
+    public void A_stripe_key_alone_is_not_demo_mode_and_demo_mode_is_only_asked_for()
+    {
+        using var keyed = WorkerHost.Build(new Dictionary<string, string?> { ["STRIPE_SECRET_KEY"] = "sk_test_key_only", ["DEMO_MODE"] = "false" }, "Production");
+        using var demo = WorkerHost.Build(new Dictionary<string, string?> { ["STRIPE_SECRET_KEY"] = "", ["DEMO_MODE"] = "true" }, "Development");
+
+        keyed.Services.GetRequiredService<IStartupValidator>().Validate();
+        demo.Services.GetRequiredService<IStartupValidator>().Validate();
+        Assert.False(keyed.Services.GetRequiredService<Billing.Core.Subscriptions.IBillingProvider>().IsDemo);
+        Assert.True(demo.Services.GetRequiredService<Billing.Core.Subscriptions.IBillingProvider>().IsDemo);
+    }
+
+    private static string ConfigurationError(Microsoft.Extensions.Hosting.IHost host)
+    {
+        var error = Assert.ThrowsAny<Exception>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
+        var message = HostStartup.FindConfigurationError(error);
+        Assert.NotNull(message);
+        Assert.DoesNotContain('\n', message);
+        return message;
+    }
+
+    [Fact]
     public void DevHost_catalogue_matches_the_functions_the_real_host_indexes()
     {
         var indexed = MetadataFunctions().Select(FromMetadata).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();

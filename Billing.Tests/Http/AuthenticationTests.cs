@@ -17,7 +17,8 @@ public sealed class AuthenticationTests(DefaultHost fixture) : IClassFixture<Def
         {
             { "missing", "" },
             { "expired", TestTokens.For(tenant, expires: DateTime.UtcNow.AddMinutes(-3), notBefore: DateTime.UtcNow.AddMinutes(-10)) },
-            { "not yet valid", TestTokens.For(tenant, notBefore: DateTime.UtcNow.AddMinutes(5), expires: DateTime.UtcNow.AddMinutes(15)) },
+            // Minted when the tests are discovered, possibly minutes before this one runs: far enough ahead to stay not yet valid.
+            { "not yet valid", TestTokens.For(tenant, notBefore: DateTime.UtcNow.AddHours(6), expires: DateTime.UtcNow.AddHours(7)) },
             { "wrong issuer", TestTokens.For(tenant, issuer: "someone-else") },
             { "wrong audience", TestTokens.For(tenant, audience: "another-service") },
             { "wrong key", TestTokens.For(tenant, key: "an-attackers-signing-key-0123456789-abcdef") },

@@ -119,6 +119,19 @@ public sealed class BadInputTests(DefaultHost fixture) : IClassFixture<DefaultHo
         await Api.ProblemAsync(await _client.SendAsync(request), HttpStatusCode.BadRequest, "validation_failed");
     }
 
+    [Theory]
+    [InlineData(null, "Idempotency-Key is required: the Idempotency-Key of the consume to give back.")]
+    [InlineData("key with spaces", "Idempotency-Key must be 1 to 255 printable ASCII characters, without spaces.")]
+    public async Task Release_with_a_missing_or_bad_key_says_what_to_send_in_one_sentence(string? key, string expected)
+    {
+        var request = Api.Request(HttpMethod.Post, "/api/v1/billing/usage/shipments/release", _token);
+        if (key is not null) request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+
+        var problem = await Api.ProblemAsync(await _client.SendAsync(request), HttpStatusCode.BadRequest, "validation_failed");
+
+        Assert.Equal($"The request has invalid fields: {expected}", problem.GetProperty("detail").GetString());
+    }
+
     [Fact]
     public async Task Overlong_idempotency_key_is_400()
     {

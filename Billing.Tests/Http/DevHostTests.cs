@@ -72,6 +72,12 @@ public sealed class DevHostTests : IAsyncLifetime
     [InlineData("USAGE_IDEMPOTENCY_RETENTION_DAYS", "7")]
     [InlineData("USAGE_IDEMPOTENCY_RETENTION_DAYS", "forever")]
     [InlineData("STRIPE_API_BASE", "ftp://example")]
+    [InlineData("STRIPE_PRICE_PRO_YEARLY", "price_test_pro")]
+    [InlineData("STRIPE_PORTAL_CONFIGURATION", "portal-1")]
+    [InlineData("STRIPE_ALLOW_PROMOTION_CODES", "sometimes")]
+    [InlineData("STRIPE_AUTOMATIC_TAX", "yes please")]
+    [InlineData("STRIPE_TAX_ID_COLLECTION", "2")]
+    [InlineData("AzureWebJobsStorage", "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;")]
     public async Task Bad_setting_stops_start_up_with_one_line_naming_it(string setting, string value)
     {
         var settings = _env.Settings();

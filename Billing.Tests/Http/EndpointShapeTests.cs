@@ -28,6 +28,21 @@ public sealed class EndpointShapeTests(DefaultHost fixture) : IClassFixture<Defa
         Assert.NotEmpty(plans[1].GetProperty("features").EnumerateArray());
     }
 
+    [Theory]
+    [InlineData("GET", "subscription", null, HttpStatusCode.OK)]
+    [InlineData("GET", "usage", null, HttpStatusCode.OK)]
+    [InlineData("POST", "usage/shipments/consume", "{\"quantity\":1}", HttpStatusCode.OK)]
+    [InlineData("POST", "usage/shipments/release", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "nowhere", null, HttpStatusCode.NotFound)]
+    public async Task Tenant_data_and_problems_are_never_cached_or_sniffed(string method, string path, string? body, HttpStatusCode status)
+    {
+        var response = await _client.SendAsync(Api.Request(new HttpMethod(method), $"/api/v1/billing/{path}", TestTokens.For(Guid.NewGuid()), body));
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));
+    }
+
     [Fact]
     public async Task Subscription_of_a_new_tenant_is_free_and_active_this_month()
     {

@@ -67,7 +67,10 @@ public sealed class SigningKeyRotationTests
     [InlineData("AUTH_JWT_AUTHORITY", "", "login.example")]
     public void Bad_token_keys_or_authority_stop_the_worker_with_one_line_naming_the_setting(string setting, string key, string authority)
     {
-        using var host = WorkerHost.Build(new Dictionary<string, string?> { ["AUTH_JWT_SIGNING_KEY"] = key, ["AUTH_JWT_AUTHORITY"] = authority });
+        using var host = WorkerHost.Build(new Dictionary<string, string?>
+        {
+            ["AUTH_JWT_SIGNING_KEY"] = key, ["AUTH_JWT_AUTHORITY"] = authority, ["STRIPE_SECRET_KEY"] = "sk_test_key", ["DEMO_MODE"] = "false",
+        }, "Production");
 
         var error = Assert.ThrowsAny<Exception>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
 
@@ -83,7 +86,10 @@ public sealed class SigningKeyRotationTests
     [InlineData("http://localhost:5001/", "Development")]
     public void Https_authority_or_loopback_in_development_starts(string authority, string environmentName)
     {
-        using var host = WorkerHost.Build(new Dictionary<string, string?> { ["AUTH_JWT_SIGNING_KEY"] = "", ["AUTH_JWT_AUTHORITY"] = authority }, environmentName);
+        using var host = WorkerHost.Build(new Dictionary<string, string?>
+        {
+            ["AUTH_JWT_SIGNING_KEY"] = "", ["AUTH_JWT_AUTHORITY"] = authority, ["STRIPE_SECRET_KEY"] = "sk_test_key", ["DEMO_MODE"] = "false",
+        }, environmentName);
 
         host.Services.GetRequiredService<IStartupValidator>().Validate();
 

@@ -14,7 +14,7 @@ public sealed class AlertTests
     private const string AlertRuleType = "Microsoft.Insights/scheduledQueryRules";
 
     private static readonly string[] Rules =
-        ["poison-messages", "webhook-signature-failures", "apply-lag", "http-5xx", "dependency-unavailable", "reconcile-drift"];
+        ["poison-messages", "webhook-signature-failures", "apply-lag", "http-5xx", "dependency-unavailable", "reconcile-drift", "duplicate-subscription"];
 
     private static JsonObject Compiled()
     {
@@ -45,7 +45,7 @@ public sealed class AlertTests
     private static string Query(JsonObject rule) => (string)rule["properties"]!["criteria"]!["allOf"]![0]!["query"]!;
 
     [Fact]
-    public void The_template_holds_one_action_group_and_the_six_alert_rules_each_wired_to_it()
+    public void The_template_holds_one_action_group_and_the_seven_alert_rules_each_wired_to_it()
     {
         var (_, resources) = ModuleDeclaring(ActionGroupType);
         var group = Assert.Single(OfType(resources, ActionGroupType));
@@ -113,7 +113,7 @@ public sealed class AlertTests
     [InlineData("dependency-unavailable", "coalesce(tostring(customDimensions.Code), tostring(customDimensions.prop__Code))",
         "Billing.Functions/Http/ProblemMapper.cs", "LogWarning(exception, \"Dependency unavailable: {Code}\", known.Code)")]
     [InlineData("dependency-unavailable", "\"database_unavailable\"", "Billing.Functions/Http/ProblemMapper.cs", "Unavailable(\"database_unavailable\"")]
-    [InlineData("dependency-unavailable", "\"stripe_unavailable\"", "Billing.Core/Stripe/StripeBillingProvider.cs", "Unavailable(\"stripe_unavailable\"")]
+    [InlineData("dependency-unavailable", "\"stripe_unavailable\"", "Billing.Core/Stripe/StripeCalls.cs", "Unavailable(\"stripe_unavailable\"")]
     [InlineData("dependency-unavailable", "\"queue_unavailable\"", "Billing.Core/Webhooks/StripeEventQueue.cs", "Unavailable(\"queue_unavailable\"")]
     [InlineData("apply-lag", "coalesce(tostring(customDimensions.ApplyLagSeconds), tostring(customDimensions.prop__ApplyLagSeconds))",
         "Billing.Core/Webhooks/StripeEventApplier.cs", "\"{Outcome} {EventType} {EventId} for tenant {TenantId} after {ApplyLagSeconds} s\"")]
@@ -121,6 +121,10 @@ public sealed class AlertTests
         "Billing.Core/Webhooks/StripeEventApplier.cs", "LogWarning(\"Reconcile repaired drift for tenant {TenantId} subscription {SubscriptionId}: {Change}\"")]
     [InlineData("reconcile-drift", "message endswith \"which Stripe does not show; left unchanged\"",
         "Billing.Core/Subscriptions/SubscriptionReconciler.cs", "LogError(\"Tenant {TenantId} is on paid subscription {SubscriptionId}, which Stripe does not show; left unchanged\"")]
+    [InlineData("duplicate-subscription", "message has \"live subscriptions: it keeps\" and message endswith \"must be refunded and canceled in Stripe\"",
+        "Billing.Core/Webhooks/StripeEventApplier.cs",
+        "\"Tenant {TenantId} has {LiveCount} live subscriptions: it keeps {SubscriptionId} (created first); {DuplicateSubscriptionIds} must be refunded and canceled in Stripe\"")]
+    [InlineData("dependency-unavailable", "\"auth_unavailable\"", "Billing.Core/Identity/TokenValidator.cs", "Unavailable(\"auth_unavailable\"")]
     [InlineData("http-5xx", "requests\n| where toint(resultCode) >= 500", null, null)]
     public void Each_rule_searches_for_what_the_code_logs(string rule, string inQuery, string? sourceFile, string? inSource)
     {

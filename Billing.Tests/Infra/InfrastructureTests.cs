@@ -93,6 +93,20 @@ public sealed partial class InfrastructureTests
     }
 
     [Fact]
+    public void A_deployment_cannot_go_out_without_a_stripe_key()
+    {
+        // No default in any parameter file: building its parameters fails while STRIPE_SECRET_KEY is unset.
+        foreach (var file in Directory.GetFiles(RepoPaths.Of("infra", "env"), "*.bicepparam"))
+            Assert.Contains("param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY')\n", File.ReadAllText(file).ReplaceLineEndings("\n"));
+        // And set but empty is refused by the template itself, before anything is deployed.
+        var key = JsonNode.Parse(File.ReadAllText(CompiledTemplate))!["parameters"]!["stripeSecretKey"]!;
+        Assert.Equal("securestring", (string?)key["type"]);
+        Assert.True((int?)key["minLength"] >= 1, "stripeSecretKey needs a minLength: an empty key would start the app without Stripe");
+        // Demo mode is never deployed: the app in Azure runs as Production, where DEMO_MODE=true stops it.
+        Assert.Contains("{ name: 'DEMO_MODE', value: 'false' }", File.ReadAllText(RepoPaths.Of("infra", "modules", "functionapp.bicep")));
+    }
+
+    [Fact]
     public void Readme_deploy_commands_set_what_the_parameter_files_read()
     {
         var readme = File.ReadAllText(RepoPaths.Of("README.md"));
@@ -111,6 +125,19 @@ public sealed partial class InfrastructureTests
         var storage = File.ReadAllText(RepoPaths.Of("infra", "modules", "storage.bicep"));
         Assert.Contains($"name: '{Queues.StripeEvents}'", storage);
         Assert.Contains($"name: '{Queues.StripeEventsPoison}'", storage);
+    }
+
+    [Fact]
+    public void Claim_check_container_is_the_codes_with_a_blob_role_for_the_app_and_a_sweep_for_leftovers()
+    {
+        var main = File.ReadAllText(RepoPaths.Of("infra", "main.bicep"));
+        var storage = File.ReadAllText(RepoPaths.Of("infra", "modules", "storage.bicep"));
+        var roles = File.ReadAllText(RepoPaths.Of("infra", "modules", "roles.bicep"));
+        Assert.Contains($"var payloadContainerName = '{StripeEventPayloads.Container}'", main);
+        Assert.Contains("name: payloadContainerName", storage);
+        Assert.Contains("prefixMatch: ['${stripeEventPayloads.name}/']", storage);
+        Assert.Contains("scope: payloads", roles);
+        Assert.Contains("roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)", roles);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed record StripeRequest(string Method, string Path, IReadOnlyDictiona
 /// API 2026-10-28.endive; like Stripe it replays the first answer for a repeated idempotency key. Tests
 /// script faults per path: a status code, a delay longer than our timeout, or a dropped connection.
 /// </summary>
-public sealed class FakeStripe : IAsyncDisposable
+public sealed partial class FakeStripe : IAsyncDisposable
 {
     public const string ApiVersion = "2026-10-28.endive";
     private readonly WebApplication _app;
@@ -236,7 +236,8 @@ public sealed class FakeStripe : IAsyncDisposable
             ["livemode"] = false,
         }.ToJsonString()),
 
-        ("POST", "/v1/checkout/sessions") => Missing(r.Form, "mode", "customer", "line_items[0][price]", "success_url", "cancel_url") is { } missing
+        ("POST", "/v1/checkout/sessions") => CheckoutSessionError(r.Form) is { } refused ? (400, refused)
+            : Missing(r.Form, "mode", "customer", "line_items[0][price]", "success_url", "cancel_url") is { } missing
             ? (400, Error("invalid_request_error", $"Missing required param: {missing}."))
             : (200, Remember(_sessions, new JsonObject
             {
@@ -255,6 +256,8 @@ public sealed class FakeStripe : IAsyncDisposable
 
         ("POST", "/v1/billing_portal/sessions") => Missing(r.Form, "customer") is { } missing
             ? (400, Error("invalid_request_error", $"Missing required param: {missing}."))
+            : r.Form.TryGetValue("configuration", out var configuration) && !_portalConfigurations.ContainsKey(configuration)
+            ? (400, Error("invalid_request_error", $"No such configuration: '{configuration}'"))
             : (200, new JsonObject
             {
                 ["id"] = $"bps_fake{_instance}{Interlocked.Increment(ref _sequence)}",
@@ -267,7 +270,7 @@ public sealed class FakeStripe : IAsyncDisposable
 
         ("GET", "/v1/invoices") => (200, InvoiceList(r.Query)),
 
-        _ => (404, Error("invalid_request_error", $"Unrecognized request URL ({r.Method}: {r.Path}).")),
+        _ => RouteSetup(r),
     };
 
     private static JsonObject Remember(ConcurrentDictionary<string, JsonObject> store, JsonObject created)

@@ -9,20 +9,24 @@ namespace Billing.Tests.Infrastructure;
 public sealed class LocalService : IAsyncDisposable
 {
     private readonly string _kind;
-    private LocalService(string kind, string directory, int port)
+    private LocalService(string kind, string directory, int port, int blobPort)
     {
         _kind = kind;
         Directory = directory;
         Port = port;
+        BlobPort = blobPort;
     }
 
     public string Directory { get; }
     public int Port { get; }
+
+    /// <summary>Azurite's blob service (the claim check for large events); unused for PostgreSQL.</summary>
+    public int BlobPort { get; }
     public bool Running { get; private set; }
 
     public string PostgresConnectionString => $"Host=127.0.0.1;Port={Port};Database=billing;Username=postgres;Timeout=3;Command Timeout=10";
     public string AzuriteConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Environment.GetEnvironmentVariable("BILLING_TEST_AZURITE_KEY")};QueueEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Environment.GetEnvironmentVariable("BILLING_TEST_AZURITE_KEY")};QueueEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;";
 
     public static Task<LocalService> PostgresAsync() => CreateAsync("postgres");
 
@@ -33,14 +37,14 @@ public sealed class LocalService : IAsyncDisposable
         var directory = Path.Combine(Path.GetTempPath(), $"billing-drill-{kind}-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(directory);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
-        var service = new LocalService(kind, directory, Ports.Free());
+        var service = new LocalService(kind, directory, Ports.Free(), Ports.Free());
         await service.StartAsync();
         return service;
     }
 
     public async Task StartAsync()
     {
-        await ServicesAsync(_kind == "postgres" ? $"start_postgres '{Directory}/data' {Port}" : $"start_azurite '{Directory}' {Port}");
+        await ServicesAsync(_kind == "postgres" ? $"start_postgres '{Directory}/data' {Port}" : $"start_azurite '{Directory}' {Port} {BlobPort}");
         Running = true;
     }
 

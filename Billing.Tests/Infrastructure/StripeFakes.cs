@@ -16,7 +16,7 @@ public static class StripeEvents
 
     public static string NewId(string prefix) => $"{prefix}_{Guid.NewGuid():N}";
 
-    public static string Event(string type, JsonObject obj, DateTimeOffset created, string? id = null, string apiVersion = CurrentApiVersion) =>
+    public static string Event(string type, JsonObject obj, DateTimeOffset created, string? id = null, string apiVersion = CurrentApiVersion, bool liveMode = false) =>
         new JsonObject
         {
             ["id"] = id ?? NewId("evt"),
@@ -24,7 +24,7 @@ public static class StripeEvents
             ["api_version"] = apiVersion,
             ["created"] = created.ToUnixTimeSeconds(),
             ["data"] = new JsonObject { ["object"] = obj },
-            ["livemode"] = false,
+            ["livemode"] = liveMode,
             ["pending_webhooks"] = 1,
             ["request"] = new JsonObject { ["id"] = null, ["idempotency_key"] = null },
             ["type"] = type,

@@ -4,6 +4,8 @@ using Billing.Functions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using System.Collections.Concurrent;
@@ -45,7 +47,7 @@ public sealed class TestEnvironment
         new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database }.ConnectionString;
 
     /// <summary>
-    /// Queue storage of its own: an Azurite account nobody else uses, so a DevHost polling it never takes
+    /// Queue and blob storage of its own: an Azurite account nobody else uses, so a DevHost polling it never takes
     /// another host's messages. scripts/test.sh starts Azurite with these accounts.
     /// </summary>
     public string CreateStorageAccount()
@@ -53,8 +55,9 @@ public sealed class TestEnvironment
         if (!_storageAccounts.TryDequeue(out var account))
             throw new InvalidOperationException("No Azurite account left; add more in scripts/test.sh.");
         var port = Environment.GetEnvironmentVariable("BILLING_TEST_AZURITE_PORT");
+        var blobPort = Environment.GetEnvironmentVariable("BILLING_TEST_AZURITE_BLOB_PORT");
         var key = Environment.GetEnvironmentVariable("BILLING_TEST_AZURITE_KEY");
-        return $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={key};QueueEndpoint=http://127.0.0.1:{port}/{account};";
+        return $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={key};QueueEndpoint=http://127.0.0.1:{port}/{account};BlobEndpoint=http://127.0.0.1:{blobPort}/{account};";
     }
 
     /// <summary>A fresh database with the current schema, for tests that need tables to themselves.</summary>
@@ -89,6 +92,8 @@ public sealed class TestEnvironment
             ["STRIPE_WEBHOOK_SECRET"] = WebhookSecret,
             ["STRIPE_PRICE_PRO"] = "price_test_pro",
             ["STRIPE_PRICE_ENTERPRISE"] = "price_test_enterprise",
+            ["STRIPE_PRICE_PRO_YEARLY"] = "price_test_pro_yearly",
+            ["STRIPE_PRICE_ENTERPRISE_YEARLY"] = "price_test_enterprise_yearly",
             ["STRIPE_API_BASE"] = "http://127.0.0.1:9",
             ["BILLING_ENABLED"] = "true",
             ["DEMO_MODE"] = "false",
@@ -124,6 +129,8 @@ public sealed class TestEnvironment
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        // Like DevHost, a local run: Development (where DEMO_MODE=true is allowed). Without it the app assumes Production.
+        services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = Environments.Development, ApplicationName = "Billing.Tests" });
         if (clock is not null) services.AddSingleton(clock);
         services.AddBilling(configuration);
         configure?.Invoke(services);

@@ -24,10 +24,18 @@ public sealed class TestHost
     /// <summary>A client whose every response is checked against openapi/billing.yaml (<see cref="ContractValidator"/>).</summary>
     public HttpClient CreateClient() => new(new ContractValidatingHandler()) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
-    /// <summary>A local.settings.json with these Values and the frontend as the CORS origin.</summary>
+    /// <summary>
+    /// A local.settings.json with these Values and the frontend as the CORS origin, in the run's own scratch folder
+    /// (<c>BILLING_TEST_SCRATCH</c>, inside the state folder scripts/test.sh removes when the run ends): hosts read it
+    /// for as long as they live, and the shared temp folder keeps nothing of a run.
+    /// </summary>
     public static async Task<string> WriteSettingsAsync(IReadOnlyDictionary<string, string?> settings)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"billing-local-settings-{Guid.NewGuid():N}.json");
+        var scratch = Environment.GetEnvironmentVariable("BILLING_TEST_SCRATCH") is { Length: > 0 } folder
+            ? folder
+            : throw new InvalidOperationException("BILLING_TEST_SCRATCH is not set: run the suite with scripts/test.sh.");
+        Directory.CreateDirectory(scratch);
+        var path = Path.Combine(scratch, $"billing-local-settings-{Guid.NewGuid():N}.json");
         var file = new
         {
             IsEncrypted = false,

@@ -15,8 +15,11 @@ namespace Billing.Tests.Infrastructure;
 /// </summary>
 public static class WorkerHost
 {
-    /// <summary>local.settings.sample.json's Values (what a developer starts with), overridden by <paramref name="overrides"/>.</summary>
-    public static IHost Build(IReadOnlyDictionary<string, string?>? overrides = null, string environmentName = "Production")
+    /// <summary>
+    /// local.settings.sample.json's Values (what a developer starts with), overridden by <paramref name="overrides"/>, in
+    /// Development as <c>func start</c> runs it locally (the sample asks for demo mode, which Production refuses).
+    /// </summary>
+    public static IHost Build(IReadOnlyDictionary<string, string?>? overrides = null, string environmentName = "Development")
     {
         var builder = FunctionsApplication.CreateBuilder([]);
         builder.Environment.EnvironmentName = environmentName;

@@ -46,6 +46,24 @@ public sealed class DemoModeTests(DemoFakeStripeHost fixture) : IClassFixture<De
     }
 
     [Fact]
+    public async Task Demo_yearly_checkout_is_a_yearly_plan_with_a_one_month_usage_period()
+    {
+        var token = TestTokens.For(Guid.NewGuid());
+
+        await SendAsync(HttpMethod.Post, "checkout", token, """{"plan_tier":"pro","interval":"year"}""");
+
+        var subscription = await Eventually.ValueAsync(() => SendAsync(HttpMethod.Get, "subscription", token),
+            s => s.GetProperty("plan_tier").GetString() == "pro", TimeSpan.FromSeconds(10));
+        Assert.Equal("year", subscription.GetProperty("billing_interval").GetString());
+        var start = subscription.GetProperty("billing_period_start").GetDateTimeOffset();
+        Assert.Equal(start.AddMonths(1), subscription.GetProperty("billing_period_end").GetDateTimeOffset());
+
+        var invoice = Assert.Single((await SendAsync(HttpMethod.Get, "invoices", token)).GetProperty("invoices").EnumerateArray());
+        Assert.Equal(99_000, invoice.GetProperty("amount_paid").GetInt64());
+        Assert.Empty(_stripe.Requests);
+    }
+
+    [Fact]
     public async Task Demo_invoices_never_predate_the_demo_subscription()
     {
         var tenant = Guid.NewGuid();

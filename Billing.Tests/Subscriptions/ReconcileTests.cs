@@ -84,6 +84,57 @@ public sealed class ReconcileTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Duplicate_canceled_in_stripe_whose_deletion_was_missed_is_ended_so_the_tenant_never_moves_onto_it()
+    {
+        var (tenant, customer, kept, start) = await PaidTenantAsync();
+        // Paid twice: a second live subscription (a duplicate), then canceled in Stripe; its deletion webhook was missed.
+        var duplicate = StripeEvents.NewId("sub");
+        var duplicateCreated = start.AddHours(1);
+        Assert.Equal("duplicate_subscription", await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, duplicate, Enterprise, duplicateCreated, duplicateCreated.AddMonths(1), created: duplicateCreated), duplicateCreated)));
+        _stripe.SetSubscription(StripeEvents.Subscription(tenant, customer, duplicate, Enterprise, duplicateCreated, duplicateCreated.AddMonths(1),
+            status: "canceled", created: duplicateCreated));
+
+        var report = await ReconcileAsync();
+
+        Assert.Equal(1, report.Repaired);
+        Assert.True(await Db.ScalarAsync<bool>(_db, "SELECT ended FROM subscriptions WHERE id = $1", duplicate));
+        Assert.Equal("drift_repaired", await Db.ScalarAsync<string>(_db,
+            "SELECT outcome FROM webhook_events WHERE event_type = $1 AND payload->'data'->'object'->>'id' = $2", EventPosition.SnapshotEventType, duplicate));
+        Assert.Equal(kept, await TenantAsync<string>(tenant, "stripe_subscription_id"));
+
+        // The tenant's real subscription ends later: it goes back to free, not onto the canceled duplicate.
+        await ApplyAsync(StripeEvents.Event("customer.subscription.deleted",
+            StripeEvents.Subscription(tenant, customer, kept, Pro, start, start.AddMonths(1), status: "canceled", created: start), DateTimeOffset.UtcNow.AddMinutes(1)));
+        Assert.Equal("free", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Null(await TenantAsync<string>(tenant, "stripe_subscription_id"));
+    }
+
+    [Fact]
+    public async Task Subscription_that_ended_before_the_upgrade_is_recorded_so_a_late_event_cannot_revive_it()
+    {
+        var (tenant, customer, current, start) = await PaidTenantAsync();
+        // An older subscription of the tenant ended before the subscriptions table existed: the migration left it no row.
+        var old = StripeEvents.NewId("sub");
+        var oldCreated = start.AddMonths(-6);
+        _stripe.SetSubscription(StripeEvents.Subscription(tenant, customer, old, Enterprise, oldCreated.AddMonths(5), oldCreated.AddMonths(6),
+            status: "canceled", created: oldCreated));
+
+        var report = await ReconcileAsync();
+
+        Assert.Equal(1, report.Repaired);
+        Assert.True(await Db.ScalarAsync<bool>(_db, "SELECT ended FROM subscriptions WHERE id = $1", old));
+        Assert.Equal("drift_repaired", await Db.ScalarAsync<string>(_db,
+            "SELECT outcome FROM webhook_events WHERE event_type = $1 AND payload->'data'->'object'->>'id' = $2", EventPosition.SnapshotEventType, old));
+
+        // A late delivery from when it was live (a retry, a replayed poison message) changes nothing.
+        Assert.Equal("stale", await ApplyAsync(StripeEvents.Event("customer.subscription.updated",
+            StripeEvents.Subscription(tenant, customer, old, Enterprise, oldCreated.AddMonths(5), oldCreated.AddMonths(6), created: oldCreated), oldCreated.AddMonths(5))));
+        Assert.Equal("pro", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal(current, await TenantAsync<string>(tenant, "stripe_subscription_id"));
+    }
+
+    [Fact]
     public async Task Running_it_twice_changes_nothing_the_second_time()
     {
         var (tenant, customer, sub, start) = await PaidTenantAsync();

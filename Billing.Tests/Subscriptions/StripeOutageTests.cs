@@ -38,7 +38,7 @@ public sealed class StripeOutageTests : IAsyncLifetime
             configure: s => s.PostConfigure<StripeOptions>(o => o.NetworkTimeout = TimeSpan.FromSeconds(2)));
         var checkout = services.GetRequiredService<CheckoutService>();
 
-        var error = await Assert.ThrowsAsync<BillingException>(() => checkout.CreateCheckoutAsync(Guid.NewGuid(), "pro", null, null, default));
+        var error = await Assert.ThrowsAsync<BillingException>(() => checkout.CreateCheckoutAsync(Guid.NewGuid(), new CheckoutChoice("pro", null, null), default));
 
         Assert.Equal("stripe_unavailable", error.Code);
         // The fake records a request once it has read the body, which under load can trail the client's timeout.

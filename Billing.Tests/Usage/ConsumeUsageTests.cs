@@ -159,7 +159,7 @@ public sealed class ConsumeUsageTests : UsageServiceTests
     [Fact]
     public async Task Demo_mode_counts_but_never_refuses()
     {
-        await using var services = Env.CreateServices(new Dictionary<string, string?> { ["STRIPE_SECRET_KEY"] = "" });
+        await using var services = Env.CreateServices(new Dictionary<string, string?> { ["STRIPE_SECRET_KEY"] = "", ["DEMO_MODE"] = "true" });
         var usage = services.GetRequiredService<UsageService>();
         var tenant = Guid.NewGuid();
 

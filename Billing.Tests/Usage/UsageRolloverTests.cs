@@ -138,6 +138,50 @@ public sealed class UsageRolloverTests : IAsyncLifetime
         Assert.Equal(7, (await usage.GetAsync(tenant, default)).Shipments.Used);
     }
 
+    /// <summary>A pro tenant on a yearly subscription billed for [stripeStart, stripeEnd), whose stored month slice is [sliceStart, sliceEnd).</summary>
+    private async Task<Guid> SeedYearlyTenantAsync(DateTimeOffset stripeStart, DateTimeOffset stripeEnd, DateTimeOffset sliceStart, DateTimeOffset sliceEnd)
+    {
+        var tenant = Guid.NewGuid();
+        var subscription = $"sub_{Guid.NewGuid():N}";
+        await Db.SeedTenantAsync(_database, tenant, "pro", sliceStart, sliceEnd);
+        await Db.ExecuteAsync(_database, """
+            INSERT INTO subscriptions (id, tenant_id, plan_tier, billing_interval, status, cancel_at_period_end, period_start, period_end, ended, created_at, updated_at)
+            VALUES ($1, $2, 'pro', 'year', 'active', false, $3, $4, false, now(), now())
+            """, subscription, tenant, stripeStart, stripeEnd);
+        await Db.ExecuteAsync(_database, "UPDATE tenants SET stripe_subscription_id = $1, billing_interval = 'year' WHERE id = $2", subscription, tenant);
+        return tenant;
+    }
+
+    private async Task<BillingPeriod> StoredPeriodAsync(Guid tenant) => new(
+        await Db.ScalarAsync<DateTime>(_database, "SELECT billing_period_start FROM tenants WHERE id = $1", tenant),
+        await Db.ScalarAsync<DateTime>(_database, "SELECT billing_period_end FROM tenants WHERE id = $1", tenant));
+
+    private static DateTimeOffset Utc(int y, int m, int d) => new(y, m, d, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Yearly_slice_anchored_at_the_31st_rolls_to_the_31st_not_to_the_clamped_day()
+    {
+        // Stripe bills 31 January to 31 January; the stored slice [30 Sep, 31 Oct) has ended at Now (27 Nov).
+        var tenant = await SeedYearlyTenantAsync(Utc(2026, 1, 31), Utc(2027, 1, 31), Utc(2026, 9, 30), Utc(2026, 10, 31));
+
+        await _services.GetRequiredService<UsageRollover>().RunAsync(default);
+
+        Assert.Equal(new BillingPeriod(Utc(2026, 10, 31), Utc(2026, 11, 30)), await StoredPeriodAsync(tenant));
+        Assert.Equal(BillingPeriod.MonthSlice(Utc(2026, 1, 31), Utc(2027, 1, 31), Now), await StoredPeriodAsync(tenant));
+        Assert.Equal(1L, await Db.ScalarAsync<long>(_database, "SELECT count(*) FROM usage_records WHERE tenant_id = $1 AND period_start = $2", tenant, Utc(2026, 10, 31)));
+    }
+
+    [Fact]
+    public async Task Yearly_slice_stops_at_the_stripe_period_end()
+    {
+        // A Stripe period that ends off the month grid (30 Nov, from a 15th anchor): the last slice ends with it.
+        var tenant = await SeedYearlyTenantAsync(Utc(2026, 1, 15), Utc(2026, 11, 30), Utc(2026, 10, 15), Utc(2026, 11, 15));
+
+        await _services.GetRequiredService<UsageRollover>().RunAsync(default);
+
+        Assert.Equal(new BillingPeriod(Utc(2026, 11, 15), Utc(2026, 11, 30)), await StoredPeriodAsync(tenant));
+    }
+
     private async Task<Guid> SeedKeysAsync(int expired, int kept)
     {
         var tenant = Guid.NewGuid();

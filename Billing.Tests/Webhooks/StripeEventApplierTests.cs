@@ -261,6 +261,25 @@ public sealed class StripeEventApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Customer_is_linked_only_by_an_event_that_passes_every_check()
+    {
+        var tenant = await NewTenantAsync();
+        var (stranger, customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+
+        var outcome = await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, stranger, StripeEvents.NewId("sub"), "price_someone_elses", T0, T0.AddMonths(1)), T0));
+        Assert.Equal("ignored", outcome);
+        Assert.Null(await TenantAsync<string>(tenant, "stripe_customer_id"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT count(*) FROM subscriptions WHERE tenant_id = $1", tenant));
+
+        // The tenant's own checkout still links its customer and subscribes it.
+        Assert.Equal("applied", await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1)), T0.AddSeconds(1))));
+        Assert.Equal(customer, await TenantAsync<string>(tenant, "stripe_customer_id"));
+        Assert.Equal("pro", await TenantAsync<string>(tenant, "plan_tier"));
+    }
+
+    [Fact]
     public async Task Event_of_an_older_api_version_takes_the_period_from_the_subscription()
     {
         var tenant = await NewTenantAsync();
@@ -295,7 +314,7 @@ public sealed class StripeEventApplierTests : IAsyncLifetime
         var session = StripeEvents.CheckoutSession(tenant, StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
         session["metadata"]!["padding"] = new string('p', 100_000);
         var evt = StripeEvents.Event("checkout.session.completed", session, T0);
-        var message = StripeEventQueue.Encode(evt);
+        var message = StripeEventQueue.Encode(evt)!;
 
         Assert.True(message.Length < 48 * 1024, $"encoded to {message.Length} chars");
         Assert.Equal("applied", await ApplyAsync(message));

@@ -1,3 +1,4 @@
+using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Billing.Core.Webhooks;
 using Billing.Tests.Infrastructure;
@@ -49,6 +50,40 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
             v => v.GetProperty("plan_tier").GetString() == "pro", TimeSpan.FromSeconds(10));
         Assert.Equal("pro", view.GetProperty("plan_tier").GetString());
         Assert.Equal(customer, view.GetProperty("stripe_customer_id").GetString());
+    }
+
+    [Fact]
+    public async Task Event_of_240_KiB_goes_through_blob_storage_is_applied_once_and_its_blob_is_deleted()
+    {
+        var tenant = Guid.NewGuid();
+        await Db.SeedTenantThisMonthAsync(_env.SharedDatabase, tenant, "free");
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        var start = DateTimeOffset.UtcNow.AddDays(-1);
+        var created = StripeEvents.Subscription(tenant, customer, subscription, "price_test_pro", start, start.AddMonths(1));
+        // Random text barely compresses: far beyond what a queue message holds even gzipped (a subscription with many items is this big).
+        created["padding"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(120 * 1024));
+        var body = StripeEvents.Event("customer.subscription.created", created, DateTimeOffset.UtcNow);
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+        Assert.InRange(Encoding.UTF8.GetByteCount(body), 240 * 1024, 256 * 1024);
+
+        await Api.JsonAsync(await _client.SendAsync(Api.SignedWebhook(body)), HttpStatusCode.OK);
+
+        var outcome = await Eventually.ValueAsync(
+            () => Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id),
+            o => o is not null, TimeSpan.FromSeconds(20));
+        Assert.Equal("applied", outcome);
+        Assert.Equal(1L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = $1", id));
+        Assert.Equal("pro", await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT plan_tier FROM tenants WHERE id = $1", tenant));
+        Assert.True(await Db.ScalarAsync<bool>(_env.SharedDatabase,
+            "SELECT length(payload->'data'->'object'->>'padding') = 240 * 1024 FROM webhook_events WHERE stripe_event_id = $1", id), "the payload was not kept whole");
+        var payloads = new BlobContainerClient(_host.StorageConnectionString, StripeEventPayloads.Container);
+        var left = await Eventually.ValueAsync(async () =>
+        {
+            var names = new List<string>();
+            await foreach (var blob in payloads.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = id })) names.Add(blob.Name);
+            return names;
+        }, names => names.Count == 0, TimeSpan.FromSeconds(10));
+        Assert.Empty(left);
     }
 
     [Fact]

@@ -29,15 +29,20 @@ internal static class Services
         if (process.ExitCode != 0) throw new InvalidOperationException($"{command}: {await stderr}");
     }
 
-    public static string AzuriteConnectionString(int port) =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
+    /// <summary>The blob port of each Azurite the bench started, by its queue port.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, int> BlobPorts = new();
 
-    /// <summary>A fresh Azurite (empty queues) on a new port: Azurite slows down as a queue fills.</summary>
+    public static string AzuriteConnectionString(int port) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPorts[port]}/devstoreaccount1;";
+
+    /// <summary>A fresh Azurite (empty queues, and blobs for the claim check) on new ports: Azurite slows down as a queue fills.</summary>
     public static async Task<(int Port, string Dir)> StartAzuriteAsync(string stateDir)
     {
-        var port = FreePort();
+        var (port, blobPort) = (FreePort(), FreePort());
         var dir = Path.Combine(stateDir, $"azurite-{port}");
-        await RunAsync($"start_azurite '{dir}' {port}");
+        await RunAsync($"start_azurite '{dir}' {port} {blobPort}");
+        BlobPorts[port] = blobPort;
         return (port, dir);
     }
 

@@ -4,6 +4,9 @@ using '../main.bicep'
 param environmentName = 'dev'
 param stripePricePro = readEnvironmentVariable('STRIPE_PRICE_PRO', 'price_dev_pro')
 param stripePriceEnterprise = readEnvironmentVariable('STRIPE_PRICE_ENTERPRISE', 'price_dev_enterprise')
+param stripePriceProYearly = readEnvironmentVariable('STRIPE_PRICE_PRO_YEARLY', '')
+param stripePriceEnterpriseYearly = readEnvironmentVariable('STRIPE_PRICE_ENTERPRISE_YEARLY', '')
+param stripePortalConfiguration = readEnvironmentVariable('STRIPE_PORTAL_CONFIGURATION', '')
 param jwtIssuer = 'loginexus-dev'
 param jwtAudience = 'loginexus-billing'
 param deployerObjectId = readEnvironmentVariable('DEPLOYER_OBJECT_ID', '')
@@ -14,6 +17,7 @@ param postgresSkuTier = 'Burstable'
 param postgresMaxConnections = 429
 param databaseMaxPoolSize = 28 // 28 × 14 instances = 392 ≤ 429 − 15 − 10
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL', 'billing-dev-alerts@loginexus.example')
-param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY', '')
+// No default: without STRIPE_SECRET_KEY in the shell the deployment stops here (demo mode is never deployed).
+param stripeSecretKey = readEnvironmentVariable('STRIPE_SECRET_KEY')
 param stripeWebhookSecret = readEnvironmentVariable('STRIPE_WEBHOOK_SECRET', '')
 param jwtSigningKey = readEnvironmentVariable('AUTH_JWT_SIGNING_KEY', '')

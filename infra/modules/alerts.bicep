@@ -195,8 +195,8 @@ resource dependencyOutage 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = 
   tags: tags
   kind: 'LogAlert'
   properties: {
-    displayName: 'Billing: database, Stripe or queue unavailable'
-    description: 'More than ${dependencyFailuresPer15Minutes} operations in 15 minutes failed with 503 because a dependency was unavailable (log Dependency unavailable: {Code}; the alert is split by Code). database_unavailable: check the PostgreSQL server (Resource health, failover, connection count). stripe_unavailable: check status.stripe.com; calls were retried before giving up. queue_unavailable: check the storage account and the app\'s Storage Queue Data Contributor role. Webhooks that got 503 are retried by Stripe; nothing to replay.'
+    displayName: 'Billing: database, Stripe, queue or identity provider unavailable'
+    description: 'More than ${dependencyFailuresPer15Minutes} operations in 15 minutes failed with 503 because a dependency was unavailable (log Dependency unavailable: {Code}; the alert is split by Code). database_unavailable: check the PostgreSQL server (Resource health, failover, connection count). stripe_unavailable: check status.stripe.com; calls were retried before giving up. queue_unavailable: check the storage account and the app\'s Storage Queue Data Contributor role. auth_unavailable: the identity provider at AUTH_JWT_AUTHORITY does not answer its discovery document or JWKS, so no token can be checked. Webhooks that got 503 are retried by Stripe; nothing to replay.'
     severity: 1
     enabled: true
     scopes: [insights.id]
@@ -210,7 +210,7 @@ resource dependencyOutage 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = 
           query: '''
 union traces, exceptions
 | extend Code = coalesce(tostring(customDimensions.Code), tostring(customDimensions.prop__Code))
-| where Code in ("database_unavailable", "stripe_unavailable", "queue_unavailable")
+| where Code in ("database_unavailable", "stripe_unavailable", "queue_unavailable", "auth_unavailable")
 | summarize timestamp = min(timestamp) by Code, Operation = iff(isempty(operation_Id), itemId, operation_Id)
 '''
           timeAggregation: 'Count'
@@ -249,6 +249,40 @@ traces
 | where message startswith "Reconcile repaired drift" or message endswith "which Stripe does not show; left unchanged"
 | extend TenantId = coalesce(tostring(customDimensions.TenantId), tostring(customDimensions.prop__TenantId)), SubscriptionId = coalesce(tostring(customDimensions.SubscriptionId), tostring(customDimensions.prop__SubscriptionId))
 | project timestamp, TenantId, SubscriptionId, message
+'''
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: { actionGroups: [operators.id] }
+  }
+}
+
+resource duplicateSubscription 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-${name}-duplicate-subscription'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Billing: a tenant is charged for two subscriptions'
+    description: 'A tenant has two live Stripe subscriptions (log Tenant … has 2 live subscriptions: it keeps sub_A (created first); sub_B must be refunded and canceled in Stripe; outcome duplicate_subscription in webhook_events): two Checkout Sessions were paid, and the customer is being charged twice. The tenant keeps its oldest subscription. Check both in the Stripe Dashboard, cancel the one the log names immediately and refund its paid invoice (README Operations: A tenant paid twice).'
+    severity: 1
+    enabled: true
+    scopes: [insights.id]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: '''
+traces
+| where message has "live subscriptions: it keeps" and message endswith "must be refunded and canceled in Stripe"
+| extend TenantId = coalesce(tostring(customDimensions.TenantId), tostring(customDimensions.prop__TenantId)), DuplicateSubscriptionIds = coalesce(tostring(customDimensions.DuplicateSubscriptionIds), tostring(customDimensions.prop__DuplicateSubscriptionIds))
+| project timestamp, TenantId, DuplicateSubscriptionIds, message
 '''
           timeAggregation: 'Count'
           operator: 'GreaterThan'

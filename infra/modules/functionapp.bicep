@@ -28,15 +28,22 @@ param databaseName string
 param frontendBaseUrl string
 param stripePricePro string
 param stripePriceEnterprise string
+param stripePriceProYearly string
+param stripePriceEnterpriseYearly string
+param stripePortalConfiguration string
+param stripeAllowPromotionCodes bool
+param stripeAutomaticTax bool
+param stripeTaxIdCollection bool
 param stripeApiBase string
 param billingEnabled bool
-param demoMode bool
 param jwtIssuer string
 param jwtAudience string
 param jwtAuthority string
 param rolloverSchedule string
 param idempotencyRetentionDays int
 param reconcileSchedule string
+param webhookPayloadRetentionDays int
+param webhookPayloadSweepSchedule string
 
 @minValue(40)
 @maxValue(1000)
@@ -95,9 +102,16 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AUTH_JWT_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${signingKeyUri})' }
         { name: 'STRIPE_PRICE_PRO', value: stripePricePro }
         { name: 'STRIPE_PRICE_ENTERPRISE', value: stripePriceEnterprise }
+        { name: 'STRIPE_PRICE_PRO_YEARLY', value: stripePriceProYearly }
+        { name: 'STRIPE_PRICE_ENTERPRISE_YEARLY', value: stripePriceEnterpriseYearly }
+        { name: 'STRIPE_PORTAL_CONFIGURATION', value: stripePortalConfiguration }
+        { name: 'STRIPE_ALLOW_PROMOTION_CODES', value: string(stripeAllowPromotionCodes) }
+        { name: 'STRIPE_AUTOMATIC_TAX', value: string(stripeAutomaticTax) }
+        { name: 'STRIPE_TAX_ID_COLLECTION', value: string(stripeTaxIdCollection) }
         { name: 'STRIPE_API_BASE', value: stripeApiBase }
         { name: 'BILLING_ENABLED', value: string(billingEnabled) }
-        { name: 'DEMO_MODE', value: string(demoMode) }
+        // Never demo mode in Azure: the app runs as Production here, where DEMO_MODE=true stops it at start.
+        { name: 'DEMO_MODE', value: 'false' }
         { name: 'FRONTEND_BASE_URL', value: frontendBaseUrl }
         { name: 'AUTH_JWT_ISSUER', value: jwtIssuer }
         { name: 'AUTH_JWT_AUDIENCE', value: jwtAudience }
@@ -105,6 +119,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'USAGE_ROLLOVER_SCHEDULE', value: rolloverSchedule }
         { name: 'USAGE_IDEMPOTENCY_RETENTION_DAYS', value: string(idempotencyRetentionDays) }
         { name: 'STRIPE_RECONCILE_SCHEDULE', value: reconcileSchedule }
+        { name: 'WEBHOOK_PAYLOAD_RETENTION_DAYS', value: string(webhookPayloadRetentionDays) }
+        { name: 'WEBHOOK_PAYLOAD_SWEEP_SCHEDULE', value: webhookPayloadSweepSchedule }
       ]
     }
   }

@@ -7,7 +7,7 @@ param name string
 param tags object
 
 @secure()
-@description('Stripe API secret key (sk_live_… / rk_live_…); empty runs the service in demo mode.')
+@description('Stripe API secret key (sk_live_… / rk_live_…; dev: sk_test_…). Required: main.bicep refuses an empty one.')
 param stripeSecretKey string
 
 @secure()

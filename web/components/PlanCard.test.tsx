@@ -7,10 +7,12 @@ import { PlanCard } from "./PlanCard";
 const pro: Plan = {
   tier: "pro", name: "Pro", price_monthly: 4900, currency: "usd",
   limits: { shipments: 1000, escrows: 100, api_calls: 100000 }, features: ["Email support", "Escrow payments"],
+  prices: [{ interval: "month", amount: 4900, currency: "usd" }, { interval: "year", amount: 49000, currency: "usd" }],
 };
 const enterprise: Plan = {
   tier: "enterprise", name: "Enterprise", price_monthly: 29900, currency: "usd",
   limits: { shipments: -1, escrows: -1, api_calls: -1 }, features: [],
+  prices: [{ interval: "month", amount: 29900, currency: "usd" }],
 };
 
 describe("PlanCard", () => {
@@ -55,5 +57,18 @@ describe("PlanCard", () => {
   it("disables_the_upgrade_button_while_busy", () => {
     renderIn("en", <PlanCard plan={pro} current={false} onUpgrade={() => {}} busy />);
     expect((screen.getByRole("button", { name: "Upgrade to Pro" }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("shows_the_yearly_price_and_what_a_year_saves", () => {
+    renderIn("en", <PlanCard plan={pro} current={false} interval="year" />);
+    expect(screen.getByText("$490.00")).toBeTruthy();
+    expect(screen.getByText("per year")).toBeTruthy();
+    expect(screen.getByText("Saves $98.00 a year over paying monthly")).toBeTruthy();
+  });
+
+  it("shows_the_monthly_price_of_a_plan_without_a_yearly_one", () => {
+    renderIn("en", <PlanCard plan={enterprise} current={false} interval="year" />);
+    expect(screen.getByText("$299.00")).toBeTruthy();
+    expect(screen.getByText("per month")).toBeTruthy();
   });
 });

@@ -1,9 +1,10 @@
 "use client";
 
-import type { Plan } from "@/lib/api/client";
+import type { BillingInterval, Plan } from "@/lib/api/client";
 import { format } from "@/lib/i18n/messages";
 import { formatMoney, formatNumber } from "@/lib/i18n/formatting";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { priceFor, yearlySaving } from "@/lib/pricing";
 
 const resources = ["shipments", "escrows", "api_calls"] as const;
 
@@ -13,11 +14,15 @@ export interface PlanCardProps {
   /** Absent when the user cannot upgrade to this plan from here (free plan, not signed in). */
   onUpgrade?: () => void;
   busy?: boolean;
+  /** Which price to show; a plan without a price for it (free) shows its monthly price. */
+  interval?: BillingInterval;
 }
 
-export function PlanCard({ plan, current, onUpgrade, busy = false }: PlanCardProps) {
+export function PlanCard({ plan, current, onUpgrade, busy = false, interval = "month" }: PlanCardProps) {
   const { locale, messages } = useI18n();
   const headingId = `plan-${plan.tier}`;
+  const price = priceFor(plan, interval);
+  const saving = interval === "year" && price ? yearlySaving(plan) : null;
   return (
     <article className={current ? "card plan-card plan-card--current" : "card plan-card"} aria-labelledby={headingId}>
       <header className="plan-card__header">
@@ -25,9 +30,10 @@ export function PlanCard({ plan, current, onUpgrade, busy = false }: PlanCardPro
         {current && <span className="tag tag--current">{messages.plan.current}</span>}
       </header>
       <p className="plan-card__price">
-        <span className="plan-card__amount">{formatMoney(plan.price_monthly, plan.currency, locale)}</span>{" "}
-        <span className="muted">{messages.plan.perMonth}</span>
+        <span className="plan-card__amount">{formatMoney(price?.amount ?? plan.price_monthly, price?.currency ?? plan.currency, locale)}</span>{" "}
+        <span className="muted">{price?.interval === "year" ? messages.plan.perYear : messages.plan.perMonth}</span>
       </p>
+      {saving && <p className="plan-card__saving">{format(messages.plan.yearSaves, { amount: formatMoney(saving.amount, saving.currency, locale) })}</p>}
       <h3 className="plan-card__subheading">{messages.plan.limitsHeading}</h3>
       <dl className="plan-card__limits">
         {resources.map((resource) => (

@@ -7,7 +7,7 @@ import { Sidebar } from "./Sidebar";
 const subscription: Subscription = {
   tenant_id: "11111111-1111-4111-8111-111111111111", plan_tier: "pro", subscription_status: "past_due",
   cancel_at_period_end: false, billing_period_start: "2026-11-01T00:00:00Z", billing_period_end: "2026-12-01T00:00:00Z",
-  stripe_customer_id: "cus_1", demo_mode: false,
+  stripe_customer_id: "cus_1", demo_mode: false, billing_interval: "month",
 };
 
 describe("Sidebar", () => {

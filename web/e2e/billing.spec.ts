@@ -1,5 +1,7 @@
-import { expect, request, test } from "@playwright/test";
-import { apiAs, apiUrl, expectAccessible, newTenantToken, problemAlert, screenshots, signIn } from "./support";
+import { expect, request } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { apiAs, apiUrl, expectAccessible, newTenantToken, problemAlert, screenshots, signIn, test } from "./support";
 
 interface ApiPlan { tier: string; name: string; price_monthly: number; currency: string }
 
@@ -66,6 +68,42 @@ test("upgrade_journey_ends_on_pro_dashboard", async ({ page }) => {
   await expect(main.getByText("Active", { exact: true })).toBeVisible();
   await expect(main.getByRole("button", { name: "Manage billing" })).toBeVisible();
   await expect(page.locator("aside .plan-badge")).toContainText("Pro");
+});
+
+test("yearly_checkout_ends_on_the_dashboard_with_the_yearly_plan_and_a_one_month_usage_period", async ({ page }) => {
+  const plans = (await (await (await request.newContext()).get(`${apiUrl}/plans`)).json()) as {
+    plans: { tier: string; prices: { interval: string; amount: number; currency: string }[] }[];
+  };
+  const proYearly = plans.plans.find((p) => p.tier === "pro")!.prices.find((p) => p.interval === "year")!;
+  const { token } = newTenantToken();
+  await signIn(page, token);
+
+  await page.getByRole("link", { name: "Plans and pricing" }).click();
+  await page.getByRole("radio", { name: "Yearly" }).check();
+  const proCard = page.locator("article.plan-card", { has: page.getByRole("heading", { name: "Pro" }) });
+  const yearly = new Intl.NumberFormat("en", { style: "currency", currency: proYearly.currency.toUpperCase() }).format(proYearly.amount / 100);
+  await expect(proCard).toContainText(`${yearly} per year`);
+  await expect(proCard).toContainText("a year over paying monthly");
+  await expectAccessible(page);
+  await screenshots(page, "pricing-yearly");
+  await proCard.getByRole("button", { name: "Upgrade to Pro" }).click();
+
+  await expect(page.getByText("Your plan is now Pro. Taking you to your dashboard in 3 seconds.")).toBeVisible({ timeout: 30_000 });
+  await expect(page).toHaveURL(/\/en\/billing\/$/, { timeout: 10_000 });
+  const main = page.locator("main");
+  await expect(main.locator(".plan-badge")).toContainText("Pro");
+  await expect(main.getByText("Yearly", { exact: true })).toBeVisible();
+
+  // Limits stay monthly: the usage period is one month of the Stripe year.
+  const api = await apiAs(token);
+  const usage = (await (await api.get("usage")).json()) as { period_start: string; period_end: string };
+  const start = new Date(usage.period_start);
+  const oneMonthOn = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, start.getUTCDate(), start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds()));
+  expect(new Date(usage.period_end).getTime()).toBeLessThanOrEqual(oneMonthOn.getTime());
+  expect(new Date(usage.period_end).getTime()).toBeGreaterThan(oneMonthOn.getTime() - 4 * 24 * 3600 * 1000);
+  const format = (iso: string) => new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" }).format(new Date(iso));
+  await expect(main.getByText(`${format(usage.period_start)} – ${format(usage.period_end)}`).first()).toBeVisible();
+  await screenshots(page, "dashboard-yearly");
 });
 
 test("usage_bars_move_after_consumes_made_through_the_api", async ({ page }) => {
@@ -232,4 +270,32 @@ test("dev_sign_in_takes_a_pasted_token", async ({ page }) => {
   await expect(page).toHaveURL(/\/en\/billing\/$/);
   await expect(page.getByRole("progressbar", { name: "Shipments" })).toBeVisible();
   expect(await page.evaluate(() => Object.values(sessionStorage))).toContain(token);
+});
+
+test("every_page_is_served_with_the_static_web_apps_security_headers", async ({ page }) => {
+  // What Azure sends: the build's out/staticwebapp.config.json (its policy filled in by scripts/security-headers.mjs).
+  const config = JSON.parse(readFileSync(path.join(__dirname, "..", "out", "staticwebapp.config.json"), "utf8")) as {
+    globalHeaders: Record<string, string>;
+  };
+  const policy = config.globalHeaders["Content-Security-Policy"];
+  expect(policy).toContain("default-src 'self'");
+  expect(policy).toContain("frame-ancestors 'none'");
+  expect(policy).toContain(`connect-src 'self' ${new URL(apiUrl).origin}`);
+  expect(policy).not.toContain("unsafe-inline");
+  expect(config.globalHeaders["X-Content-Type-Options"]).toBe("nosniff");
+  expect(config.globalHeaders["Referrer-Policy"]).toBeTruthy();
+  for (const locale of ["en", "ko"]) {
+    for (const pagePath of ["", "pricing/", "success/", "canceled/", "sign-in/"]) {
+      const response = await page.request.get(`/${locale}/billing/${pagePath}`);
+      expect(response.status(), pagePath).toBe(200);
+      const headers = response.headers();
+      for (const [name, value] of Object.entries(config.globalHeaders)) expect(headers[name.toLowerCase()], `${name} on /${locale}/billing/${pagePath}`).toBe(value);
+    }
+  }
+});
+
+test("the_not_found_page_renders_under_the_policy", async ({ page }) => {
+  const response = await page.goto("/en/billing/no-such-page/");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("404");
 });

@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, request, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, request, test as base, type APIRequestContext, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
@@ -12,6 +12,31 @@ function required(name: string): string {
 }
 
 export const apiUrl = required("API_URL");
+
+/**
+ * Every test's page fails the test on any Content-Security-Policy violation: the static server sends the
+ * headers the Static Web App sends (serve.json, written by the build from staticwebapp.config.json), and
+ * chromium reports what the policy blocked both as a console error and as a securitypolicyviolation event.
+ */
+export const test = base.extend<{ cspViolations: string[] }>({
+  cspViolations: [
+    async ({ page }, use) => {
+      const violations: string[] = [];
+      await page.addInitScript(() =>
+        document.addEventListener("securitypolicyviolation", (e) =>
+          console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`),
+        ),
+      );
+      page.on("console", (message) => {
+        const text = message.text();
+        if (/Content Security Policy|CSP violation/i.test(text)) violations.push(text);
+      });
+      await use(violations);
+      expect(violations, `CSP violations on ${page.url()}`).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 const devHost = required("DEVHOST");
 const devHostSettings = required("DEVHOST_SETTINGS");
 const screenshotDir = process.env.SCREENSHOT_DIR || path.join(__dirname, "..", "screenshots");

@@ -49,6 +49,10 @@ namespace Billing.Core.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("id");
 
+                    b.Property<string>("BillingInterval")
+                        .HasColumnType("text")
+                        .HasColumnName("billing_interval");
+
                     b.Property<bool>("CancelAtPeriodEnd")
                         .HasColumnType("boolean")
                         .HasColumnName("cancel_at_period_end");
@@ -129,6 +133,8 @@ namespace Billing.Core.Data.Migrations
 
                     b.ToTable("subscriptions", null, t =>
                         {
+                            t.HasCheckConstraint("ck_subscriptions_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
+
                             t.HasCheckConstraint("ck_subscriptions_plan_tier", "plan_tier IS NULL OR plan_tier IN ('pro', 'enterprise')");
                         });
                 });
@@ -138,6 +144,10 @@ namespace Billing.Core.Data.Migrations
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.Property<string>("BillingInterval")
+                        .HasColumnType("text")
+                        .HasColumnName("billing_interval");
 
                     b.Property<DateTimeOffset?>("BillingPeriodEnd")
                         .HasColumnType("timestamp with time zone")
@@ -201,6 +211,8 @@ namespace Billing.Core.Data.Migrations
 
                     b.ToTable("tenants", null, t =>
                         {
+                            t.HasCheckConstraint("ck_tenants_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
+
                             t.HasCheckConstraint("ck_tenants_plan_tier", "plan_tier IN ('free', 'pro', 'enterprise')");
                         });
                 });
@@ -328,7 +340,6 @@ namespace Billing.Core.Data.Migrations
                         .HasColumnName("outcome");
 
                     b.Property<string>("Payload")
-                        .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("payload");
 
@@ -347,6 +358,10 @@ namespace Billing.Core.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_webhook_events");
+
+                    b.HasIndex("ReceivedAt")
+                        .HasDatabaseName("ix_webhook_events_received_at_payload_kept")
+                        .HasFilter("payload IS NOT NULL");
 
                     b.HasIndex("StripeEventId")
                         .IsUnique()

@@ -14,6 +14,9 @@ export type Invoice = components["schemas"]["Invoice"];
 export type InvoicePage = components["schemas"]["InvoicesResponse"];
 export type PlanTier = components["schemas"]["PlanTier"];
 export type PaidTier = components["schemas"]["CheckoutRequest"]["plan_tier"];
+export type BillingInterval = components["schemas"]["BillingInterval"];
+export type PlanPrice = components["schemas"]["PlanPrice"];
+export type CheckoutLocale = NonNullable<components["schemas"]["CheckoutRequest"]["locale"]>;
 export type ResourceName = keyof Usage["usage"];
 
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; problem: ApiProblem };
@@ -48,8 +51,8 @@ export function createBillingClient(baseUrl: string = apiBaseUrl, getToken: () =
     usage: () => call(() => client.GET("/usage")),
     invoices: (startingAfter?: string, limit = 10) =>
       call(() => client.GET("/invoices", { params: { query: { limit, starting_after: startingAfter } } })),
-    checkout: (planTier: PaidTier, successUrl: string, cancelUrl: string) =>
-      call(() => client.POST("/checkout", { body: { plan_tier: planTier, success_url: successUrl, cancel_url: cancelUrl } })),
+    checkout: (planTier: PaidTier, successUrl: string, cancelUrl: string, options: { interval?: BillingInterval; locale?: CheckoutLocale } = {}) =>
+      call(() => client.POST("/checkout", { body: { plan_tier: planTier, success_url: successUrl, cancel_url: cancelUrl, ...options } })),
     portal: (returnUrl: string) => call(() => client.POST("/portal", { body: { return_url: returnUrl } })),
   };
 }

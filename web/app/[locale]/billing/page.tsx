@@ -80,6 +80,7 @@ export default function DashboardPage() {
           />
           <dl className="facts">
             <div><dt>{m.status}</dt><dd>{statusText(subscription.subscription_status, messages)}</dd></div>
+            {subscription.billing_interval && <div><dt>{m.interval}</dt><dd>{m[`interval_${subscription.billing_interval}`]}</dd></div>}
             <div>
               <dt>{m.period}</dt>
               <dd>

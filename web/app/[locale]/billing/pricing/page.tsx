@@ -2,14 +2,16 @@
 
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
+import { IntervalSwitch } from "@/components/IntervalSwitch";
 import { PlanCard } from "@/components/PlanCard";
 import { ProblemAlert } from "@/components/ProblemAlert";
-import { billingApi, type PaidTier, type Plan, type PlanTier } from "@/lib/api/client";
+import { billingApi, type BillingInterval, type PaidTier, type Plan, type PlanTier } from "@/lib/api/client";
 import type { ApiProblem } from "@/lib/api/problem";
 import { accessToken } from "@/lib/auth/accessToken";
 import { devSignInEnabled } from "@/lib/auth/devSignIn";
 import { rememberCheckout } from "@/lib/checkoutIntent";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { bestYearlySavingPercent, offersYearly } from "@/lib/pricing";
 import { absoluteUrl, billingPath } from "@/lib/routes";
 import { usePortal } from "@/lib/usePortal";
 
@@ -20,6 +22,7 @@ export default function PricingPage() {
   const [signedIn, setSignedIn] = useState(false);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [busy, setBusy] = useState<PaidTier | null>(null);
+  const [interval, setInterval] = useState<BillingInterval>("month");
   const openPortal = usePortal(locale, setProblem);
 
   const load = useCallback(async () => {
@@ -42,7 +45,7 @@ export default function PricingPage() {
     setBusy(tier);
     setProblem(null);
     rememberCheckout({ from: current, to: tier });
-    const result = await billingApi().checkout(tier, absoluteUrl(billingPath(locale, "success")), absoluteUrl(billingPath(locale, "canceled")));
+    const result = await billingApi().checkout(tier, absoluteUrl(billingPath(locale, "success")), absoluteUrl(billingPath(locale, "canceled")), { interval, locale });
     if (result.ok) {
       window.location.assign(result.data.checkout_url);
       return;
@@ -65,6 +68,9 @@ export default function PricingPage() {
         </p>
       )}
       {plans === null && !problem && <p role="status">{messages.app.loading}</p>}
+      {plans && offersYearly(plans) && (
+        <IntervalSwitch value={interval} onChange={setInterval} savingPercent={bestYearlySavingPercent(plans)} />
+      )}
       {plans && (
         <div className="plan-grid">
           {plans.map((plan) => (
@@ -73,6 +79,7 @@ export default function PricingPage() {
               plan={plan}
               current={plan.tier === current}
               busy={busy !== null}
+              interval={interval}
               onUpgrade={signedIn && plan.tier !== "free" ? () => void upgrade(plan.tier as PaidTier) : undefined}
             />
           ))}
