@@ -276,5 +276,5 @@ test("every_page_is_served_with_the_static_web_apps_security_headers", async ({ 
 test("the_not_found_page_renders_under_the_policy", async ({ page }) => {
   const response = await page.goto("/en/billing/no-such-page/");
   expect(response?.status()).toBe(404);
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("404");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Page not found");
 });
