@@ -79,7 +79,7 @@ public sealed class UsageService
         if (idempotencyKey is null)
             throw BillingException.Validation("Idempotency-Key", "is required: the Idempotency-Key of the consume to give back");
         if (!IsValidIdempotencyKey(idempotencyKey))
-            throw BillingException.Validation("Idempotency-Key", $"Must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
+            throw BillingException.Validation("Idempotency-Key", IdempotencyKeyRule);
         return await _release.ReleaseAsync(tenantId, resource, idempotencyKey, ct);
     }
 
