@@ -3,20 +3,19 @@ using System.Collections.Concurrent;
 namespace Billing.Core.Usage;
 
 /// <summary>
-/// Coalesces work per key within one process. A request for a key runs at once while fewer than
-/// <c>maxInFlight</c> runs of that key are in flight; the requests that arrive while all of them are busy wait in
-/// arrival order, and whichever run finishes first hands the next batch (up to <c>maxBatch</c> of them) to
-/// <c>run</c> in one call. No timers: a lone request never waits, and a batch is exactly what piled up while the
-/// runs before it were in flight. Each request gets its own result or exception. A batch runs without the
-/// callers' cancellation: once taken, it is decided for all.
+/// Coalesces work per key within one process. The first request for a key runs at once; requests for the
+/// same key that arrive while it is in flight wait in arrival order, and when it finishes the next batch
+/// (up to <c>maxBatch</c> of them) is handed to <c>run</c> in one call. No timers: a lone request never
+/// waits, and a batch is exactly what piled up behind the one before it. Each request gets its own
+/// result or exception. A batch runs without the callers' cancellation: once taken, it is decided for all.
 /// </summary>
-internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch, int maxInFlight = 1) where TKey : notnull
+internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch) where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Lane> _lanes = new();
 
     /// <summary>
-    /// Runs <paramref name="request"/> now if fewer than <c>maxInFlight</c> runs are in flight for
-    /// <paramref name="key"/> (on the caller's own flow, no hand-off), else queues it behind them. A caller whose <paramref name="ct"/>
+    /// Runs <paramref name="request"/> now if nothing is in flight for <paramref name="key"/> (on the caller's
+    /// own flow, no hand-off), else queues it behind the batch in flight. A caller whose <paramref name="ct"/>
     /// fires while its request still waits in the queue is dropped from it (nothing was decided, nothing is
     /// counted); once its batch has been taken, it is decided with the batch and the caller gets the answer.
     /// </summary>
@@ -30,14 +29,14 @@ internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch, int ma
             lock (lane)
             {
                 if (lane.Retired) continue; // emptied and removed just now: take (or make) the current one
-                if (lane.InFlight >= maxInFlight)
+                if (lane.Busy)
                 {
                     queued = new Pending(request);
                     lane.Waiting.Enqueue(queued);
                 }
                 else
                 {
-                    lane.InFlight++;
+                    lane.Busy = true;
                 }
                 break;
             }
@@ -95,10 +94,7 @@ internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch, int ma
         }
     }
 
-    /// <summary>
-    /// The next batch (up to the bound, in arrival order), or null when none is waiting: the caller's run ends
-    /// there, and the last run to end retires the idle lane.
-    /// </summary>
+    /// <summary>The next batch (up to the bound, in arrival order), or null after retiring the idle lane.</summary>
     private List<Pending>? TakeNext(TKey key, Lane lane)
     {
         lock (lane)
@@ -111,7 +107,7 @@ internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch, int ma
                 batch.Add(next);
             }
             if (batch.Count > 0) return batch;
-            if (--lane.InFlight > 0) return null;
+            lane.Busy = false;
             lane.Retired = true;
             _lanes.TryRemove(new KeyValuePair<TKey, Lane>(key, lane));
             return null;
@@ -121,7 +117,7 @@ internal sealed class ConsumeLanes<TKey, TRequest, TResult>(int maxBatch, int ma
     private sealed class Lane
     {
         public readonly Queue<Pending> Waiting = new();
-        public int InFlight;
+        public bool Busy;
         public bool Retired;
     }
 

@@ -6,11 +6,10 @@ using Npgsql;
 namespace Billing.Core.Usage;
 
 /// <summary>
-/// Consumes without an <c>Idempotency-Key</c>, coalesced across tenants. A consume that finds fewer than
-/// <see cref="StatementsInFlight"/> statements in flight goes out at once (at low load each consume is one statement,
-/// as if there were no batching); those that arrive while all are in flight are decided together by the next
-/// statement to go (<see cref="UsageSql.DecideBatch"/>, up to <see cref="MaxBatch"/>, no timer), one round trip and
-/// one commit for the lot. PostgreSQL decides every limit under each row's lock, in the statement; each request gets the answer it
+/// Consumes without an <c>Idempotency-Key</c>, coalesced across tenants. A consume that finds no statement in flight
+/// goes out at once; those that arrive while one is in flight are decided together by the next statement
+/// (<see cref="UsageSql.DecideBatch"/>, up to <see cref="MaxBatch"/>, no timer), one round trip and one commit for
+/// the lot. PostgreSQL decides every limit under each row's lock, in the statement; each request gets the answer it
 /// would have had alone, in arrival order: the batch's total of one tenant's resource is granted when it fits.
 /// What the statement leaves undecided goes to that tenant's own path (<see cref="DecideLockedAsync"/>): a tenant
 /// or period row that does not exist yet, an ended stored period, a row locked elsewhere (skipped, never waited
@@ -22,14 +21,7 @@ internal sealed class UnkeyedConsumes(NpgsqlDataSource db, TenantDirectory tenan
     /// <summary>At most this many waiting consumes are decided by one statement (and by one own-path transaction).</summary>
     public const int MaxBatch = 128;
 
-    /// <summary>
-    /// Batch statements in flight at once. More than one lets PostgreSQL flush several commits with one WAL write
-    /// and shortens the wait of a consume that arrives while a statement runs (it goes with the next one to finish,
-    /// not after the one it found). Two batches never wait for each other: each skips rows the other holds.
-    /// </summary>
-    public const int StatementsInFlight = 4;
-
-    private readonly ConsumeLanes<int, Request, Task<ConsumeResult>> _batches = new(MaxBatch, StatementsInFlight);
+    private readonly ConsumeLanes<int, Request, Task<ConsumeResult>> _batches = new(MaxBatch);
     private readonly ConsumeLanes<(Guid Tenant, Resource Resource), int, ConsumeResult> _ownPaths = new(MaxBatch);
 
     private readonly record struct Request(Guid TenantId, Resource Resource, int Quantity);

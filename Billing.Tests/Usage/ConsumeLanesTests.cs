@@ -91,38 +91,6 @@ public sealed class ConsumeLanesTests
     }
 
     [Fact]
-    public async Task Requests_go_out_at_once_until_the_in_flight_bound_and_then_wait_for_the_first_run_to_finish()
-    {
-        var statements = new Statements();
-        var lanes = new ConsumeLanes<string, int, string>(maxBatch: 8, maxInFlight: 2);
-
-        var first = lanes.SubmitAsync("t1", 1, statements.RunAsync);
-        var second = lanes.SubmitAsync("t1", 2, statements.RunAsync);
-        var waiting = new[] { 3, 4, 5 }.Select(q => lanes.SubmitAsync("t1", q, statements.RunAsync)).ToArray();
-
-        Assert.Equal(2, statements.Count); // two alone, three waiting for whichever finishes first
-        statements.Finish(1);
-        Assert.Equal("t1:2", await second);
-        await statements.StartedAsync(3);
-        Assert.Equal([3, 4, 5], statements.Batches[2]);
-        var late = lanes.SubmitAsync("t1", 6, statements.RunAsync); // both runs still in flight: it waits
-        Assert.Equal(3, statements.Count);
-        statements.Finish(0);
-        Assert.Equal("t1:1", await first);
-        await statements.StartedAsync(4);
-        Assert.Equal([6], statements.Batches[3]);
-        statements.Finish(2);
-        statements.Finish(3);
-        Assert.Equal(["t1:3", "t1:4", "t1:5"], await Task.WhenAll(waiting));
-        Assert.Equal("t1:6", await late);
-
-        var afterIdle = lanes.SubmitAsync("t1", 7, statements.RunAsync); // goes out whether or not the runs have ended yet
-        await statements.StartedAsync(5);
-        statements.Finish(4);
-        Assert.Equal("t1:7", await afterIdle);
-    }
-
-    [Fact]
     public async Task A_batch_is_bounded_and_each_request_gets_its_own_outcome()
     {
         var statements = new Statements();
