@@ -46,7 +46,7 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
     // opened. The UPDATE takes each row's lock (a consume holding one is waited for: it is short) and re-checks the
     // end there; a separate FOR UPDATE would write every row twice. Returns how many were due, rolled and opened,
     // and the last id, where the next batch starts.
-    private const string RollBatchSql = """
+    internal const string RollBatchSql = """
         WITH due AS (
             SELECT t.id, sub.period_end AT TIME ZONE 'UTC' AS stripe_end,
                    CASE WHEN date_part('day', t.billing_period_end AT TIME ZONE 'UTC') > date_part('day', t.billing_period_start AT TIME ZONE 'UTC')

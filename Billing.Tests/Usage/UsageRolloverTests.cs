@@ -86,6 +86,27 @@ public sealed class UsageRolloverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_reaches_its_tenants_through_the_primary_key_not_a_scan_of_every_tenant()
+    {
+        await SeedEndedTenantsAsync(20_000);
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        await using (var analyze = new NpgsqlCommand("ANALYZE tenants", connection)) await analyze.ExecuteNonQueryAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + UsageRollover.RollBatchSql, connection, tx)
+        {
+            Parameters = { new("now", Now), new("after", Guid.Empty), new("batch", UsageRollover.PeriodBatch) },
+        };
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(0));
+        await tx.RollbackAsync();
+
+        // A batch touches a thousand tenants: a plan that reads all twenty thousand makes the run cost a table per batch.
+        Assert.DoesNotContain(plan, line => line.Contains("Seq Scan on tenants", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Concurrent_runs_roll_each_period_once()
     {
         await SeedEndedTenantsAsync(2_000);
