@@ -94,7 +94,7 @@ public sealed class StripeSubscription
         if (StatePosition is { } last)
         {
             if (at < last) return RecordResult.Stale;
-            if (at == last && !winsTie) return at.Rank == EventPosition.SubscriptionUpdated ? RecordResult.Tie : RecordResult.Stale;
+            if (at == last && !winsTie) return at.TiesWith(last) ? RecordResult.Tie : RecordResult.Stale;
         }
         CustomerId ??= state.CustomerId;
         StripeCreatedAt ??= state.StripeCreatedAt;
