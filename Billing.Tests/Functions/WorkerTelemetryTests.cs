@@ -1,5 +1,7 @@
 using Billing.Tests.Infrastructure;
 using Microsoft.ApplicationInsights;
+using Microsoft.ApplicationInsights.Channel;
+using Microsoft.ApplicationInsights.WindowsServer.TelemetryChannel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -48,12 +50,15 @@ public sealed class WorkerTelemetryTests
             ["IDENTITY_ENDPOINT"] = new Uri(azure.BaseAddress, "msi/token").ToString(),
             ["IDENTITY_HEADER"] = FakeAzure.IdentityHeader,
         });
+        // The channel's own storage folder: by default it shares /var/tmp/Microsoft/ApplicationInsights/<hash> with every
+        // earlier run of this test and replays what those left there (other markers, other tokens) before ours.
+        var storage = Directory.CreateTempSubdirectory("billing-telemetry-");
         using var host = WorkerHost.Build(new Dictionary<string, string?>
         {
             ["APPLICATIONINSIGHTS_CONNECTION_STRING"] =
                 $"InstrumentationKey=00000000-0000-0000-0000-000000000002;IngestionEndpoint={azure.BaseAddress};LiveEndpoint={azure.BaseAddress}",
             ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "Authorization=AAD", // as infra/modules/functionapp.bicep sets it
-        });
+        }, before: services => services.AddSingleton<ITelemetryChannel>(new ServerTelemetryChannel { StorageFolder = storage.FullName }));
         var marker = Guid.NewGuid().ToString("N");
 
         host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Billing.Core.Webhooks.StripeEventApplier")

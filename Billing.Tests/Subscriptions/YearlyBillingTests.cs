@@ -15,11 +15,7 @@ public sealed class YearlyBillingTests(ApplierFixture fixture) : IClassFixture<A
 {
     private static DateTimeOffset Utc(int y, int m, int d, int h = 0) => new(y, m, d, h, 0, 0, TimeSpan.Zero);
 
-    private async Task<string?> ApplyAsync(string eventJson)
-    {
-        await using var scope = fixture.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(eventJson, default);
-    }
+    private Task<string?> ApplyAsync(string eventJson) => fixture.Applier.ApplyAsync(eventJson);
 
     [Fact]
     public async Task Yearly_subscription_keeps_monthly_limits_on_the_month_of_its_year_it_is_in()

@@ -18,11 +18,10 @@ public sealed class EventModeTests : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private async Task<string?> ApplyAsync(IReadOnlyDictionary<string, string?> settings, string eventJson)
+    private static async Task<string?> ApplyAsync(IReadOnlyDictionary<string, string?> settings, string eventJson)
     {
-        await using var services = _env.CreateServices(settings);
-        await using var scope = services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(eventJson, default);
+        await using var applier = await Applier.StartAsync(settings: settings);
+        return await applier.ApplyAsync(eventJson);
     }
 
     private static Dictionary<string, string?> Key(string key) => new() { ["STRIPE_SECRET_KEY"] = key };
