@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Billing.Core.Data;
 
-/// <summary>The billing schema (DESIGN.md section 8). Names are snake_case through EFCore.NamingConventions.</summary>
+/// <summary>The billing schema (tables: docs/architecture.md#data). Names are snake_case through EFCore.NamingConventions.</summary>
 public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options) : DbContext(options)
 {
     public DbSet<Tenant> Tenants => Set<Tenant>();

@@ -9,7 +9,7 @@ using Npgsql;
 namespace Billing.Core.Subscriptions;
 
 /// <summary>
-/// Checkout and the billing portal (DESIGN.md section 6): who may start a checkout, where the user may be
+/// Checkout and the billing portal (docs/webhooks-and-usage.md#checkout): who may start a checkout, where the user may be
 /// sent back to, and one Stripe customer per tenant however many checkouts race.
 /// </summary>
 public sealed class CheckoutService(

@@ -4,7 +4,7 @@ using Billing.Core.Usage;
 
 namespace Billing.Core.Tenants;
 
-/// <summary>A LogiNexus tenant's billing row (DESIGN.md section 8, table <c>tenants</c>).</summary>
+/// <summary>A LogiNexus tenant's billing row (table <c>tenants</c>), worked out from its subscriptions by <see cref="Project"/>.</summary>
 public sealed class Tenant
 {
     public Guid Id { get; set; }

@@ -10,7 +10,7 @@ using System.Text;
 
 namespace Billing.Core.Webhooks;
 
-/// <summary>Where verified Stripe events wait to be applied (DESIGN.md section 9).</summary>
+/// <summary>Where verified Stripe events wait to be applied (docs/webhooks-and-usage.md#webhooks-at-least-once-in-exactly-once-effect).</summary>
 public static class Queues
 {
     public const string StripeEvents = "stripe-events";

@@ -34,7 +34,7 @@ public static class Api
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    /// <summary>Asserts an RFC 9457 problem with the flat members of DESIGN.md section 7 and returns it.</summary>
+    /// <summary>Asserts an RFC 9457 problem with the flat members of docs/api.md#errors and returns it.</summary>
     public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected, string code)
     {
         var problem = await JsonAsync(response, expected);
