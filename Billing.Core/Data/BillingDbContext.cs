@@ -1,6 +1,4 @@
-using Billing.Core.Plans;
 using Billing.Core.Subscriptions;
-using Billing.Core.Tenants;
 using Billing.Core.Usage;
 using Billing.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;

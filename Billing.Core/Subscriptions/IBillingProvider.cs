@@ -1,5 +1,3 @@
-using Billing.Core.Plans;
-using Billing.Core.Tenants;
 using Billing.Core.Usage;
 
 namespace Billing.Core.Subscriptions;

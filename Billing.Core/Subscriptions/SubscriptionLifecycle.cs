@@ -1,9 +1,5 @@
 using Billing.Core.Data;
-using Billing.Core.Errors;
-using Billing.Core.Plans;
-using Billing.Core.Tenants;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using System.Security.Cryptography;
 using System.Text;
 

@@ -1,8 +1,5 @@
-using Billing.Core.Errors;
 using Billing.Core.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Billing.Core.Subscriptions;
 

@@ -1,4 +1,3 @@
-using Billing.Core.Plans;
 using Billing.Core.Subscriptions;
 using Billing.Core.Usage;
 

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
-
 namespace Billing.Core.Usage;
 
 public sealed record RolloverResult(int TenantsRolled, int UsageRowsCreated, int KeysDeleted = 0);

@@ -1,11 +1,7 @@
 using Billing.Core.Data;
-using Billing.Core.Plans;
 using Billing.Core.Stripe;
 using Billing.Core.Subscriptions;
-using Billing.Core.Tenants;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using EventTypes = Stripe.EventTypes;
 
 namespace Billing.Core.Webhooks;

@@ -7,28 +7,10 @@ namespace Billing.Core.Webhooks;
 /// A Stripe event's envelope, read from the raw JSON so that events of any API version parse without throwing;
 /// what it is about is <see cref="Object"/>.
 /// </summary>
-public sealed class StripeEventJson
+/// <param name="LiveMode">The event's <c>livemode</c>; null when it has none (Stripe always sends it).</param>
+/// <param name="Object"><c>data.object</c>: the checkout session, subscription, invoice or schedule the event is about.</param>
+public sealed record StripeEventJson(string Id, string Type, DateTimeOffset Created, string? ApiVersion, bool? LiveMode, StripeObjectJson Object)
 {
-    private StripeEventJson(string id, string type, DateTimeOffset created, string? apiVersion, bool? liveMode, StripeObjectJson obj)
-    {
-        Id = id;
-        Type = type;
-        Created = created;
-        ApiVersion = apiVersion;
-        LiveMode = liveMode;
-        Object = obj;
-    }
-
-    public string Id { get; }
-    public string Type { get; }
-    public DateTimeOffset Created { get; }
-    public string? ApiVersion { get; }
-
-    /// <summary>The event's <c>livemode</c>; null when it has none (Stripe always sends it).</summary>
-    public bool? LiveMode { get; }
-
-    /// <summary><c>data.object</c>: the checkout session, subscription, invoice or schedule the event is about.</summary>
-    public StripeObjectJson Object { get; }
 
     public static StripeEventJson Parse(string json)
     {

@@ -1,5 +1,3 @@
-using Billing.Tests.Infrastructure;
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Billing.Tests.Contract;

@@ -1,7 +1,3 @@
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using System.Text.Json.Nodes;
-
 namespace Billing.Tests.Deployment;
 
 /// <summary>

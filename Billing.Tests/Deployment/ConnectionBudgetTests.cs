@@ -1,6 +1,3 @@
-using Billing.Tests.Infrastructure;
-using Npgsql;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace Billing.Tests.Deployment;

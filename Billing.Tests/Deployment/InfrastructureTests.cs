@@ -1,12 +1,7 @@
 using Billing.Core;
-using Billing.Core.Webhooks;
 using Billing.Functions;
-using Billing.Tests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Configuration;
 using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace Billing.Tests.Deployment;

@@ -1,6 +1,3 @@
-using Billing.Tests.Infrastructure;
-using System.Net;
-
 namespace Billing.Tests.Http;
 
 /// <summary>The identity rules (docs/api.md#identity) over real HTTP: who may call what, and whose data they see.</summary>

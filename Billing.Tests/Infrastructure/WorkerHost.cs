@@ -1,9 +1,5 @@
 using Billing.Functions;
 using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using System.Text.Json;
 
 namespace Billing.Tests.Infrastructure;
 

@@ -1,11 +1,3 @@
-using Billing.Core.Subscriptions;
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Billing.Tests.Webhooks;
-using Microsoft.Extensions.DependencyInjection;
-using System.Diagnostics;
-using Xunit.Abstractions;
-
 namespace Billing.Tests.Subscriptions;
 
 /// <summary>
@@ -16,7 +8,7 @@ public sealed class ReconcileTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Pro = "price_test_pro";
     private const string Enterprise = "price_test_enterprise";
-    private Applier _applier = null!;
+    private AppServices _applier = null!;
     private TestEnvironment _env = null!;
     private FakeStripe _stripe = null!;
     private ServiceProvider _services = null!;
@@ -25,7 +17,7 @@ public sealed class ReconcileTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // A fake Stripe and a database of its own: the run lists every subscription and looks at every paid tenant.
-        _applier = await Applier.StartAsync(ownDatabase: true);
+        _applier = await AppServices.StartAsync(ownDatabase: true);
         (_env, _stripe, _services, _db) = (_applier.Env, _applier.Stripe, _applier.Services, _applier.Database);
     }
 

@@ -1,8 +1,3 @@
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using System.Text.Json;
-
 namespace Billing.Tests.Webhooks;
 
 /// <summary>
@@ -23,7 +18,7 @@ public sealed class ClaimCheckTests(ApplierFixture fixture) : IClassFixture<Appl
         return await scope.ServiceProvider.GetRequiredService<StripeEventInbox>().ApplyAsync(message, default);
     }
 
-    private Task<string?> ApplyDirectlyAsync(string json) => fixture.Applier.ApplyAsync(json);
+    private Task<string?> ApplyDirectlyAsync(string json) => fixture.App.ApplyAsync(json);
 
     /// <summary>A large subscription event for a new tenant, its blob, and the claim-check message naming it.</summary>
     private async Task<(Guid Tenant, string Id, string Json, string Blob, string Message)> LargeEventAsync()

@@ -1,26 +1,18 @@
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Billing.Tests.Webhooks;
 
 /// <summary>
 /// Live and test mode never mix: an event is applied only when its <c>livemode</c> matches the mode of
 /// STRIPE_SECRET_KEY (<c>sk_live_</c>/<c>rk_live_</c> live, anything else test; demo mode is test).
 /// </summary>
-public sealed class EventModeTests : IAsyncLifetime
+public sealed class EventModeTests(EnvironmentFixture fixture) : IClassFixture<EnvironmentFixture>
 {
     private const string ProPrice = "price_test_pro";
     private static readonly DateTimeOffset T0 = DateTimeOffset.UtcNow.AddMinutes(-30);
-    private TestEnvironment _env = null!;
-
-    public async Task InitializeAsync() => _env = await TestEnvironment.GetAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
+    private readonly TestEnvironment _env = fixture.Env;
 
     private static async Task<string?> ApplyAsync(IReadOnlyDictionary<string, string?> settings, string eventJson)
     {
-        await using var applier = await Applier.StartAsync(settings: settings);
+        await using var applier = await AppServices.StartAsync(settings: settings);
         return await applier.ApplyAsync(eventJson);
     }
 

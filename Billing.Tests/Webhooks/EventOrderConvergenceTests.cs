@@ -1,11 +1,3 @@
-using Billing.Core.Usage;
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
-using System.Text.Json.Nodes;
-using Xunit.Abstractions;
-
 namespace Billing.Tests.Webhooks;
 
 /// <summary>
@@ -296,7 +288,7 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
             var events = history(run);
             foreach (var index in delivery)
             {
-                await fixture.Applier.ApplyAsync(events[index]);
+                await fixture.App.ApplyAsync(events[index]);
                 Interlocked.Increment(ref applied);
             }
             var (actual, life) = await ReadAsync(run.Tenant);

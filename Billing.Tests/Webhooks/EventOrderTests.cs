@@ -1,8 +1,3 @@
-using Billing.Core.Errors;
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Billing.Tests.Webhooks;
 
 /// <summary>The single cases behind the total event order, each with the outcome an operator reads in webhook_events.</summary>
@@ -11,8 +6,8 @@ public sealed class EventOrderTests(ApplierFixture fixture) : IClassFixture<Appl
     private const string Pro = "price_test_pro";
     private const string Enterprise = "price_test_enterprise";
     private static readonly DateTimeOffset T = new(2026, 11, 10, 8, 0, 0, TimeSpan.Zero);
-    private readonly Applier _applier = fixture.Applier;
-    private readonly string _db = fixture.Applier.Database;
+    private readonly AppServices _applier = fixture.App;
+    private readonly string _db = fixture.App.Database;
 
     private Task<string?> ApplyAsync(string evt) => _applier.ApplyAsync(evt);
 

@@ -1,7 +1,3 @@
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Billing.Tests.Webhooks;
 
 /// <summary>Applying Stripe events on real PostgreSQL (docs/webhooks-and-usage.md, step 2: Apply), without the queue.</summary>
@@ -10,7 +6,7 @@ public sealed class StripeEventApplierTests(ApplierFixture fixture) : IClassFixt
     private const string ProPrice = "price_test_pro";
     private const string EnterprisePrice = "price_test_enterprise";
     private static readonly DateTimeOffset T0 = ApplierFixture.Now.AddMinutes(-30);
-    private readonly Applier _applier = fixture.Applier;
+    private readonly AppServices _applier = fixture.App;
 
     private Task<string?> ApplyAsync(string eventJson) => _applier.ApplyAsync(eventJson);
 

@@ -1,10 +1,4 @@
 using Azure.Storage.Queues;
-using Billing.Core.Errors;
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
-using System.Text;
 
 namespace Billing.Tests.Webhooks;
 
