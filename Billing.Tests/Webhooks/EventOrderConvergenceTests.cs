@@ -25,6 +25,17 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
 
     private static string E(string type, JsonObject obj, DateTimeOffset at) => StripeEvents.Event(type, obj, at);
 
+    private static string Checkout(Run r, DateTimeOffset at) =>
+        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), at);
+
+    private static string InvoicePaid(Run r, DateTimeOffset at) => E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), at);
+
+    private static string PaymentFailed(Run r, DateTimeOffset at) =>
+        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), at);
+
+    /// <summary>The opening of most histories, all at <see cref="T"/>: checkout completed, subscription created, first invoice paid.</summary>
+    private static string[] Subscribed(Run r) => [Checkout(r, T), E("customer.subscription.created", Sub(r), T), InvoicePaid(r, T)];
+
     private static Row Paid(Run r, string tier = "pro", string status = "active", bool cancel = false) =>
         new(tier, status, cancel, r.Subscription, r.Customer, T);
 
@@ -55,9 +66,9 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     public Task Checkout_happy_path_converges() => ConvergesAsync("checkout happy path", r =>
     [
         // As Checkout does it: the subscription is created incomplete and made active by its first payment, in one second.
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        Checkout(r, T),
         E("customer.subscription.created", Sub(r, status: "incomplete"), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        InvoicePaid(r, T),
         E("customer.subscription.updated", Sub(r), T),
     ], r => Paid(r));
 
@@ -65,21 +76,19 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     public Task First_payment_needing_authentication_converges() => ConvergesAsync("incomplete then active (3-D Secure)", r =>
     [
         E("customer.subscription.created", Sub(r, status: "incomplete"), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddSeconds(40)),
+        PaymentFailed(r, T),
+        InvoicePaid(r, T.AddSeconds(40)),
         E("customer.subscription.updated", Sub(r), T.AddSeconds(40)),
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T.AddSeconds(41)),
+        Checkout(r, T.AddSeconds(41)),
     ], r => Paid(r));
 
     [Fact]
     public Task Payment_failure_then_recovery_converges() => ConvergesAsync("payment failure then recovery", r =>
     [
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
-        E("customer.subscription.created", Sub(r), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(1)),
+        .. Subscribed(r),
+        PaymentFailed(r, T.AddDays(1)),
         E("customer.subscription.updated", Sub(r, status: "past_due"), T.AddDays(1)),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddDays(2)),
+        InvoicePaid(r, T.AddDays(2)),
         E("customer.subscription.updated", Sub(r), T.AddDays(2)),
     ], r => Paid(r));
 
@@ -87,16 +96,14 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     public Task Payment_results_alone_are_ordered_too() => ConvergesAsync("failed renewal, then paid, no subscription updates", r =>
     [
         E("customer.subscription.created", Sub(r), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(1)),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddDays(1).AddHours(2)),
+        PaymentFailed(r, T.AddDays(1)),
+        InvoicePaid(r, T.AddDays(1).AddHours(2)),
     ], r => Paid(r));
 
     [Fact]
     public Task Cancel_at_period_end_then_deletion_converges() => ConvergesAsync("cancel at period end, then deleted", r =>
     [
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
-        E("customer.subscription.created", Sub(r), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        .. Subscribed(r),
         E("customer.subscription.updated", Sub(r, cancelAtPeriodEnd: true), T.AddDays(3)),
         E("customer.subscription.updated", Sub(r, status: "canceled", cancelAtPeriodEnd: true), PeriodEnd),
         E("customer.subscription.deleted", Sub(r, status: "canceled", cancelAtPeriodEnd: true), PeriodEnd),
@@ -105,17 +112,15 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     [Fact]
     public Task Upgrade_from_pro_to_enterprise_converges() => ConvergesAsync("upgrade pro -> enterprise", r =>
     [
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
-        E("customer.subscription.created", Sub(r), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        .. Subscribed(r),
         E("customer.subscription.updated", Sub(r, price: Enterprise), T.AddDays(5)),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddDays(5)),
+        InvoicePaid(r, T.AddDays(5)),
     ], r => Paid(r, tier: "enterprise"));
 
     [Fact]
     public Task Two_updates_in_one_second_converge_on_what_stripe_says() => ConvergesAsync("two updates in one second", r =>
     [
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        Checkout(r, T),
         E("customer.subscription.created", Sub(r), T),
         // The customer cancels and, within the same second, takes it back: only Stripe knows which came last.
         E("customer.subscription.updated", Sub(r, cancelAtPeriodEnd: true), T.AddDays(2)),
@@ -125,9 +130,9 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     [Fact]
     public Task Late_events_of_a_deleted_subscription_never_link_it_again() => ConvergesAsync("deleted, with a late checkout and invoice", r =>
     [
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        Checkout(r, T),
         E("customer.subscription.created", Sub(r), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(30)),
+        PaymentFailed(r, T.AddDays(30)),
         E("customer.subscription.deleted", Sub(r, status: "canceled"), T.AddDays(40)),
     ], Free);
 
@@ -143,7 +148,7 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
             E("customer.subscription.created", Sub(r), T),
             E("customer.subscription.updated", Sub(r, cancelAtPeriodEnd: true), T.AddDays(5)),
             E("customer.subscription.deleted", Sub(r, status: "canceled"), T.AddDays(10)),
-            E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(9)),
+            PaymentFailed(r, T.AddDays(9)),
             E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, second.Subscription), secondStart),
             E("customer.subscription.created", Second(), secondStart),
         ];
@@ -161,10 +166,10 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
         }
         return
         [
-            E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+            Checkout(r, T),
             E("customer.subscription.created", Trial("trialing", T, trialEnd), T),
             E("customer.subscription.trial_will_end", Trial("trialing", T, trialEnd), trialEnd.AddDays(-3)),
-            E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), trialEnd),
+            InvoicePaid(r, trialEnd),
             E("customer.subscription.updated", Trial("active", trialEnd, trialEnd.AddMonths(1)), trialEnd),
         ];
     }, r => Paid(r) with { PeriodStart = T.AddDays(14) }, _ => new Life("pro"));
@@ -176,7 +181,7 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
         subscription["trial_end"] = T.AddDays(14).ToUnixTimeSeconds();
         return
         [
-            E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+            Checkout(r, T),
             E("customer.subscription.created", subscription, T),
             E("customer.subscription.trial_will_end", (JsonObject)subscription.DeepClone(), T.AddDays(11)),
         ];
@@ -189,7 +194,7 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
         canceling["cancel_at"] = PeriodEnd.ToUnixTimeSeconds();
         return
         [
-            E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+            Checkout(r, T),
             E("customer.subscription.created", Sub(r), T),
             E("customer.subscription.updated", canceling, T.AddDays(3)),
             E("customer.subscription.updated", Sub(r), T.AddDays(4)),
@@ -200,7 +205,7 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     public Task Cancel_shows_when_the_plan_ends() => ConvergesAsync("cancel at period end", r =>
     [
         E("customer.subscription.created", Sub(r), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        InvoicePaid(r, T),
         E("customer.subscription.updated", Sub(r, cancelAtPeriodEnd: true), T.AddDays(3)),
     ], r => Paid(r, cancel: true), _ => new Life("pro", CancelAt: PeriodEnd));
 
@@ -221,7 +226,7 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     [Fact]
     public Task Scheduled_downgrade_before_renewal_converges() => ConvergesAsync("downgrade scheduled", r =>
     [
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        Checkout(r, T),
         E("customer.subscription.created", Sub(r, price: Enterprise), T),
         E("subscription_schedule.created", Schedule(r, "active", T, (Enterprise, T, PeriodEnd)), T.AddDays(5)),
         E("subscription_schedule.updated", Schedule(r, "active", T, (Enterprise, T, PeriodEnd), (Pro, PeriodEnd, PeriodEnd.AddMonths(1))), T.AddDays(5)),
@@ -240,27 +245,27 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     public Task Failed_payments_then_paid_converges() => ConvergesAsync("two failed payments, then paid", r =>
     [
         E("customer.subscription.created", Sub(r), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(10)),
+        PaymentFailed(r, T.AddDays(10)),
         E("customer.subscription.updated", Sub(r, status: "past_due"), T.AddDays(10)),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(13)),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddDays(15)),
+        PaymentFailed(r, T.AddDays(13)),
+        InvoicePaid(r, T.AddDays(15)),
     ], r => Paid(r), _ => new Life("pro"));
 
     [Fact]
     public Task Grace_starts_at_the_first_failure_since_the_last_payment_in_every_order() => ConvergesAsync("paid, then two failed payments", r =>
     [
         E("customer.subscription.created", Sub(r), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddSeconds(30)),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(10)),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(13)),
+        PaymentFailed(r, T),
+        InvoicePaid(r, T.AddSeconds(30)),
+        PaymentFailed(r, T.AddDays(10)),
+        PaymentFailed(r, T.AddDays(13)),
     ], r => Paid(r, status: "past_due"), _ => new Life("pro", PaymentFailedAt: T.AddDays(10), GraceUntil: T.AddDays(10) + Grace));
 
     [Fact]
     public Task Unpaid_has_free_limits_at_once() => ConvergesAsync("failed payments until unpaid", r =>
     [
         E("customer.subscription.created", Sub(r), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(10)),
+        PaymentFailed(r, T.AddDays(10)),
         E("customer.subscription.updated", Sub(r, status: "past_due"), T.AddDays(10)),
         E("customer.subscription.updated", Sub(r, status: "unpaid"), T.AddDays(17)),
     ], r => Paid(r, status: "unpaid"), _ => new Life("free", PaymentFailedAt: T.AddDays(10), GraceUntil: T.AddDays(10) + Grace));
