@@ -283,6 +283,18 @@ public sealed class StripeEventApplierTests(ApplierFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Queued_event_of_the_reconciliation_type_is_ignored()
+    {
+        // Only reconciliation itself applies snapshots (ApplySnapshotAsync); on the queue the type is unknown.
+        var tenant = await NewTenantAsync();
+        var outcome = await ApplyAsync(StripeEvents.Event(EventPosition.SnapshotEventType,
+            StripeEvents.Subscription(tenant, StripeEvents.NewId("cus"), StripeEvents.NewId("sub"), ProPrice, T0, T0.AddMonths(1)), T0));
+
+        Assert.Equal("ignored", outcome);
+        Assert.Equal("free", await TenantAsync<string>(tenant, "plan_tier"));
+    }
+
+    [Fact]
     public async Task Message_that_is_not_an_event_throws_so_the_queue_retries_it()
     {
         await Assert.ThrowsAnyAsync<Exception>(() => ApplyAsync("{\"hello\":\"world\"}"));
