@@ -71,6 +71,9 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
                    updated_at = @now
               FROM months m
              WHERE t.id = m.id AND t.billing_period_end <= @now
+               -- The batch's id range, so PostgreSQL reaches the rows through the primary key: joined to the CTE
+               -- alone it hashes the whole table once per batch (EXPLAIN: a sequential scan of every tenant).
+               AND t.id > @after AND t.id <= (SELECT id FROM due ORDER BY id DESC LIMIT 1)
             RETURNING t.id, t.billing_period_start, t.billing_period_end
         ), opened AS (
             INSERT INTO usage_records (id, tenant_id, period_start, period_end,
