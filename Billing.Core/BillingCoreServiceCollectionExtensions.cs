@@ -3,7 +3,6 @@ using Billing.Core.Identity;
 using Billing.Core.Invoices;
 using Billing.Core.Stripe;
 using Billing.Core.Subscriptions;
-using Billing.Core.Tenants;
 using Billing.Core.Usage;
 using Billing.Core.Webhooks;
 using Cronos;
@@ -12,8 +11,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Billing.Core;
 

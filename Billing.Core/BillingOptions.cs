@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace Billing.Core;
 
-/// <summary>Switches and origins that shape what the service allows (DESIGN.md section 4).</summary>
+/// <summary>Switches and origins that shape what the service allows (docs/settings.md).</summary>
 public sealed class BillingOptions
 {
     /// <summary><c>false</c> turns enforcement off: consume is always allowed and still counted.</summary>

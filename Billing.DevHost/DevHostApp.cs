@@ -8,11 +8,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Billing.DevHost;
 
@@ -39,7 +34,7 @@ public sealed record DevHostOptions
 }
 
 /// <summary>
-/// Hosts Billing.Functions without Azure Functions Core Tools (DESIGN.md section 3): settings the way
+/// Hosts Billing.Functions without Azure Functions Core Tools (docs/devhost.md): settings the way
 /// <c>func start</c> reads them, HTTP triggers on Kestrel under host.json's route prefix, CORS for
 /// local.settings.json's origins, the admin endpoint, and EF Core migrations at start-up.
 /// </summary>

@@ -3,8 +3,6 @@ using Azure.Storage.Queues;
 using Billing.Core.Webhooks;
 using Billing.Functions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using System.Net;
 using System.Net.Sockets;

@@ -1,4 +1,3 @@
-using Microsoft.Azure.Functions.Worker;
 using System.Reflection;
 
 namespace Billing.DevHost;

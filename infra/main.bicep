@@ -1,7 +1,7 @@
 // LogiNexus Billing on Azure: Function App (Flex Consumption, .NET 10 isolated), Storage (queues, by
 // identity), PostgreSQL Flexible Server (Entra auth only), Key Vault (Stripe and JWT secrets as Key Vault
 // references), Application Insights on Log Analytics, and a Static Web App serving the frontend (web/out).
-// Deploy: see README "Deploy to Azure".
+// Deploy: see docs/deploy.md.
 targetScope = 'resourceGroup'
 
 @description('Azure region for every resource.')
@@ -86,7 +86,7 @@ param postgresSkuName string = 'Standard_B2s'
 @allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
 param postgresSkuTier string = 'Burstable'
 
-// Connection budget (README "Operations"): every instance may hold databaseMaxPoolSize connections, so
+// Connection budget (docs/operations.md, Connection budget): every instance may hold databaseMaxPoolSize connections, so
 // databaseMaxPoolSize × maximumInstanceCount ≤ postgresMaxConnections − 15 (Azure's own) − postgresOperatorConnections.
 // The pool holds host.json's queue messages in flight (batchSize 16 + newBatchThreshold 8, one transaction each)
 // and 4 for HTTP (bench/RESULTS.md, renewal storm).

@@ -2,7 +2,7 @@
 # Builds the deploy-time migration artifacts into artifacts/migrations/:
 #   migrations.sql  an idempotent SQL script (safe to run on every deploy)
 #   efbundle        a self-contained EF Core migrations bundle (linux-x64) that applies the same migrations
-# The Function App never migrates at start-up; see README "Deploy to Azure".
+# The Function App never migrates at start-up; see docs/deploy.md.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"

@@ -1,13 +1,11 @@
-using Billing.Core.Plans;
 using Billing.Core.Subscriptions;
-using Billing.Core.Tenants;
 using Billing.Core.Usage;
 using Billing.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
 namespace Billing.Core.Data;
 
-/// <summary>The billing schema (DESIGN.md section 8). Names are snake_case through EFCore.NamingConventions.</summary>
+/// <summary>The billing schema (tables: docs/architecture.md#data). Names are snake_case through EFCore.NamingConventions.</summary>
 public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options) : DbContext(options)
 {
     public DbSet<Tenant> Tenants => Set<Tenant>();

@@ -1,8 +1,6 @@
 using Azure.Core;
 using Azure.Identity;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Billing.Core.Data;
 

@@ -17,7 +17,7 @@ public enum ErrorKind
 }
 
 /// <summary>
-/// A failure that is part of the contract (DESIGN.md section 7). <see cref="Detail"/> is written for the
+/// A failure that is part of the contract (docs/api.md#errors). <see cref="Detail"/> is written for the
 /// client and never carries a secret, a stack trace or an upstream system's raw message.
 /// </summary>
 public sealed class BillingException(

@@ -1,6 +1,3 @@
-using Billing.Core.Errors;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -10,7 +7,7 @@ using System.Text;
 namespace Billing.Core.Identity;
 
 /// <summary>
-/// Turns an <c>Authorization</c> header into a <see cref="Caller"/> (DESIGN.md section 5): signature, lifetime
+/// Turns an <c>Authorization</c> header into a <see cref="Caller"/> (docs/api.md#identity): signature, lifetime
 /// with 2 minutes of skew, issuer, audience, and one allowed algorithm. Anything else is 401; the detail
 /// never says which check failed beyond what helps an honest client.
 /// </summary>
@@ -30,7 +27,8 @@ public sealed class TokenValidator
     public static readonly TimeSpan AuthorityTimeout = TimeSpan.FromSeconds(10);
 
     // A token that validated once is the same token the next time: remembering it (never past its exp) spares
-    // a signature check and claim parsing on every request of a client that reuses its token. What is remembered
+    // a signature check and claim parsing on every request of a client that reuses its token (0.4 µs instead of
+    // about 40 µs a call, and half the CPU of an authenticated GET /usage: bench/RESULTS.md). What is remembered
     // belongs to one key set: when the keys change (a JWKS refresh, or a rotated AUTH_JWT_SIGNING_KEY after the
     // restart that reads it) everything is forgotten, so no validation outlives the key that signed its token.
     private Remembered _remembered = new("", new(StringComparer.Ordinal));

@@ -1,6 +1,4 @@
-using Billing.Core.Errors;
 using Billing.Core.Subscriptions;
-using Billing.Core.Tenants;
 using System.Text.RegularExpressions;
 
 namespace Billing.Core.Invoices;

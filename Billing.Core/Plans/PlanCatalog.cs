@@ -49,7 +49,7 @@ public sealed record Plan(PlanTier Tier, string Name, PlanLimits Limits, IReadOn
 }
 
 /// <summary>
-/// The three plans of DESIGN.md section 10. The catalogue is code, not data: a price change is a deploy, and
+/// The three plans (limits: docs/webhooks-and-usage.md#usage-metering-against-the-plans-limits). The catalogue is code, not data: a price change is a deploy, and
 /// <c>stripe-setup</c> carries it to Stripe. A yearly price is two months free, written out here as data.
 /// </summary>
 public static class PlanCatalog
@@ -83,7 +83,7 @@ public static class PlanCatalog
     };
 }
 
-/// <summary>The wire names of tiers and resources (DESIGN.md section 6), in one place.</summary>
+/// <summary>The wire names of tiers and resources as the contract spells them (openapi/billing.yaml), in one place.</summary>
 public static class WireNames
 {
     public static string Of(PlanTier tier) => tier switch

@@ -1,5 +1,4 @@
 using Billing.Core.Stripe;
-using Microsoft.Extensions.Options;
 
 namespace Billing.Core.Plans;
 

@@ -1,9 +1,6 @@
-using Billing.Core.Errors;
 using BillingInterval = Billing.Core.Plans.BillingInterval;
 using PlanTier = Billing.Core.Plans.PlanTier;
 using Billing.Core.Subscriptions;
-using Billing.Core.Tenants;
-using Microsoft.Extensions.Options;
 using Stripe;
 using System.Net;
 using System.Runtime.CompilerServices;

@@ -1,5 +1,3 @@
-using Billing.Core.Errors;
-using Microsoft.Extensions.Logging;
 using Stripe;
 using System.Net;
 

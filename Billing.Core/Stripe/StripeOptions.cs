@@ -1,4 +1,3 @@
-using Billing.Core.Plans;
 using Microsoft.Extensions.Configuration;
 
 namespace Billing.Core.Stripe;

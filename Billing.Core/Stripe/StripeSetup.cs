@@ -1,4 +1,3 @@
-using Billing.Core.Plans;
 using Billing.Core.Webhooks;
 using Stripe;
 using Portal = Stripe.BillingPortal;

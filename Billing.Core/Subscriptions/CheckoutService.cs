@@ -1,15 +1,9 @@
-using Billing.Core.Errors;
-using Billing.Core.Plans;
 using Billing.Core.Stripe;
-using Billing.Core.Tenants;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Billing.Core.Subscriptions;
 
 /// <summary>
-/// Checkout and the billing portal (DESIGN.md section 6): who may start a checkout, where the user may be
+/// Checkout and the billing portal (docs/webhooks-and-usage.md#checkout): who may start a checkout, where the user may be
 /// sent back to, and one Stripe customer per tenant however many checkouts race.
 /// </summary>
 public sealed class CheckoutService(

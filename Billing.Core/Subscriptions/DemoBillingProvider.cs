@@ -1,10 +1,6 @@
-using Billing.Core.Plans;
 using Billing.Core.Stripe;
-using Billing.Core.Tenants;
 using Billing.Core.Usage;
 using Billing.Core.Webhooks;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using System.Text.Json.Nodes;
 using EventTypes = Stripe.EventTypes;
 

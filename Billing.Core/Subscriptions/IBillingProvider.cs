@@ -1,5 +1,3 @@
-using Billing.Core.Plans;
-using Billing.Core.Tenants;
 using Billing.Core.Usage;
 
 namespace Billing.Core.Subscriptions;
@@ -21,7 +19,7 @@ public sealed record InvoiceSummary(
 public sealed record InvoicePage(IReadOnlyList<InvoiceSummary> Invoices, bool HasMore);
 
 /// <summary>
-/// What differs between Stripe and demo mode (DESIGN.md section 11). The rules around these calls (who may
+/// What differs between Stripe and demo mode (docs/architecture.md#demo-mode). The rules around these calls (who may
 /// check out, which URLs are allowed, one customer per tenant) live in the services that call them.
 /// </summary>
 public interface IBillingProvider

@@ -1,5 +1,3 @@
-using Billing.Core.Plans;
-using Billing.Core.Tenants;
 using Billing.Core.Usage;
 using Billing.Core.Webhooks;
 
@@ -94,7 +92,7 @@ public sealed class StripeSubscription
         if (StatePosition is { } last)
         {
             if (at < last) return RecordResult.Stale;
-            if (at == last && !winsTie) return at.Rank == EventPosition.SubscriptionUpdated ? RecordResult.Tie : RecordResult.Stale;
+            if (at == last && !winsTie) return at.TiesWith(last) ? RecordResult.Tie : RecordResult.Stale;
         }
         CustomerId ??= state.CustomerId;
         StripeCreatedAt ??= state.StripeCreatedAt;

@@ -1,9 +1,5 @@
 using Billing.Core.Data;
-using Billing.Core.Errors;
-using Billing.Core.Plans;
-using Billing.Core.Tenants;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -27,11 +23,11 @@ public sealed record LifecycleResult(string Status, DateTimeOffset? EffectiveAt 
 /// <summary>
 /// The life of a paid subscription after checkout: preview and change the plan (an upgrade now, prorated and
 /// invoiced at once; a downgrade at the end of the paid period through a subscription schedule), cancel at period
-/// end and take it back. These ask Stripe, through the gateway, and answer what Stripe did; the tenant's row is
+/// end and take it back. These ask Stripe, through the billing provider, and answer what Stripe did; the tenant's row is
 /// only ever written by the webhook pipeline, when Stripe's events about it arrive.
 /// </summary>
 public sealed class SubscriptionLifecycle(
-    TenantDirectory tenants, IDbContextFactory<BillingDbContext> contexts, IBillingProvider gateway, TimeProvider clock, ILogger<SubscriptionLifecycle> logger)
+    TenantDirectory tenants, IDbContextFactory<BillingDbContext> contexts, IBillingProvider provider, TimeProvider clock, ILogger<SubscriptionLifecycle> logger)
 {
     public const string PlanTierRule = "must be pro or enterprise";
     public const string ProrationDateRule = "must be the proration_date of a preview, within the current billing period";
@@ -46,7 +42,7 @@ public sealed class SubscriptionLifecycle(
 
         var now = WholeSeconds(clock.GetUtcNow());
         var immediate = IsUpgrade(current.Tier, target);
-        var amounts = await gateway.PreviewChangeAsync(current, target, immediate ? now : null, ct);
+        var amounts = await provider.PreviewChangeAsync(current, target, immediate ? now : null, ct);
         return new ChangePreview(target, immediate, immediate ? now : current.Period.End, amounts.AmountDueNow, amounts.NextAmount,
             amounts.Currency, immediate ? now : null);
     }
@@ -66,7 +62,7 @@ public sealed class SubscriptionLifecycle(
         {
             if (current.ScheduleId is not null)
             {
-                await gateway.ReleaseScheduleAsync(current, key, ct);
+                await provider.ReleaseScheduleAsync(current, key, ct);
                 logger.LogInformation("Dropped the scheduled change of {SubscriptionId} for tenant {TenantId}", current.SubscriptionId, tenantId);
             }
             return new LifecycleResult(LifecycleResult.Unchanged);
@@ -74,7 +70,7 @@ public sealed class SubscriptionLifecycle(
 
         if (!IsUpgrade(current.Tier, target))
         {
-            var effectiveAt = await gateway.ScheduleChangeAsync(current, target, key, ct);
+            var effectiveAt = await provider.ScheduleChangeAsync(current, target, key, ct);
             logger.LogInformation("Scheduled {SubscriptionId} of tenant {TenantId} to change to {Tier} at {EffectiveAt}",
                 current.SubscriptionId, tenantId, WireNames.Of(target), effectiveAt);
             return new LifecycleResult(LifecycleResult.Scheduled, effectiveAt);
@@ -84,8 +80,8 @@ public sealed class SubscriptionLifecycle(
         if (prorationDate is { } date && (date < current.Period.Start || date > now || date >= current.Period.End))
             throw BillingException.Validation("proration_date", ProrationDateRule);
         // An upgrade supersedes a scheduled change: the schedule would otherwise put the old price back.
-        if (current.ScheduleId is not null) await gateway.ReleaseScheduleAsync(current, key, ct);
-        var change = await gateway.ChangePriceNowAsync(current, target, prorationDate ?? WholeSeconds(now), key, ct);
+        if (current.ScheduleId is not null) await provider.ReleaseScheduleAsync(current, key, ct);
+        var change = await provider.ChangePriceNowAsync(current, target, prorationDate ?? WholeSeconds(now), key, ct);
         logger.LogInformation("Changed {SubscriptionId} of tenant {TenantId} to {Tier}: {Outcome}", current.SubscriptionId, tenantId,
             WireNames.Of(target), change.HostedInvoiceUrl is null ? "paid" : "waiting for the customer to complete the payment");
         return change.HostedInvoiceUrl is { } url
@@ -98,8 +94,8 @@ public sealed class SubscriptionLifecycle(
     {
         var key = StripeKey(tenantId, "cancel", idempotencyKey);
         var current = await CurrentAsync(tenantId, "cancel", ct);
-        if (current.ScheduleId is not null) await gateway.ReleaseScheduleAsync(current, key, ct);
-        var endsAt = await gateway.SetCancelAtPeriodEndAsync(current, true, key, ct);
+        if (current.ScheduleId is not null) await provider.ReleaseScheduleAsync(current, key, ct);
+        var endsAt = await provider.SetCancelAtPeriodEndAsync(current, true, key, ct);
         logger.LogInformation("Set {SubscriptionId} of tenant {TenantId} to end at {EndsAt}", current.SubscriptionId, tenantId, endsAt);
         return new LifecycleResult(LifecycleResult.Canceling, endsAt);
     }
@@ -109,7 +105,7 @@ public sealed class SubscriptionLifecycle(
     {
         var key = StripeKey(tenantId, "resume", idempotencyKey);
         var current = await CurrentAsync(tenantId, "resume", ct);
-        await gateway.SetCancelAtPeriodEndAsync(current, false, key, ct);
+        await provider.SetCancelAtPeriodEndAsync(current, false, key, ct);
         logger.LogInformation("Resumed {SubscriptionId} of tenant {TenantId}", current.SubscriptionId, tenantId);
         return new LifecycleResult(LifecycleResult.Resumed);
     }

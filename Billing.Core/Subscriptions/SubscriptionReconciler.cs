@@ -1,8 +1,5 @@
-using Billing.Core.Errors;
 using Billing.Core.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Billing.Core.Subscriptions;
 
@@ -10,13 +7,13 @@ namespace Billing.Core.Subscriptions;
 public sealed record ReconcileReport(int Listed, int Repaired, int CheckedOneByOne, int MissingInStripe, int Failed = 0);
 
 /// <summary>
-/// Repairs what missed webhooks left wrong (README, "Operations"). Lists every subscription in Stripe, page by
-/// page, and applies each as a snapshot through the webhook applier: the same rules and the same order, so a
+/// Repairs what missed webhooks left wrong (docs/operations.md#reconciliation-with-stripe). Lists every subscription in Stripe, page by
+/// page, and applies each as a snapshot through the applier's own entry for snapshots (<see cref="StripeEventApplier.ApplySnapshotAsync"/>): the same rules and the same order, so a
 /// snapshot never undoes an event newer than itself and a run racing a webhook converges. Then looks one by one
 /// at the tenants we show as paid whose subscription the listing did not contain. Idempotent: a second run finds
 /// nothing to change, and two runs at once serialise on each tenant's row lock.
 /// </summary>
-public sealed class SubscriptionReconciler(IBillingProvider gateway, IServiceScopeFactory scopes, NpgsqlDataSource db, TimeProvider clock, ILogger<SubscriptionReconciler> logger)
+public sealed class SubscriptionReconciler(IBillingProvider provider, IServiceScopeFactory scopes, NpgsqlDataSource db, TimeProvider clock, ILogger<SubscriptionReconciler> logger)
 {
     private const int Parallelism = 4;
 
@@ -29,7 +26,7 @@ public sealed class SubscriptionReconciler(IBillingProvider gateway, IServiceSco
         var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
         // A few at a time: the result does not depend on the order snapshots are applied in (that is the point of
         // the event order), and each takes its tenant's row lock, so the only cost is a few pooled connections.
-        await Parallel.ForEachAsync(gateway.ListSubscriptionsAsync(ct), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+        await Parallel.ForEachAsync(provider.ListSubscriptionsAsync(ct), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
             async (snapshot, token) =>
             {
                 Interlocked.Increment(ref listed);
@@ -44,7 +41,7 @@ public sealed class SubscriptionReconciler(IBillingProvider gateway, IServiceSco
         var oneByOne = 0;
         var missing = 0;
         // Demo subscriptions exist only in our own tables: there is nothing to compare them with.
-        var paid = gateway.IsDemo ? [] : await PaidTenantsAsync(ct);
+        var paid = provider.IsDemo ? [] : await PaidTenantsAsync(ct);
         foreach (var (tenantId, subscriptionId) in paid)
         {
             if (seen.ContainsKey(subscriptionId)) continue;
@@ -53,7 +50,7 @@ public sealed class SubscriptionReconciler(IBillingProvider gateway, IServiceSco
             string? json;
             try
             {
-                json = await gateway.GetSubscriptionJsonAsync(subscriptionId, ct);
+                json = await provider.GetSubscriptionJsonAsync(subscriptionId, ct);
             }
             catch (BillingException e) when (e.Code == "stripe_error")
             {

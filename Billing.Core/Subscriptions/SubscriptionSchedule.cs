@@ -1,4 +1,3 @@
-using Billing.Core.Plans;
 using Billing.Core.Webhooks;
 using System.Text.Json;
 
@@ -37,9 +36,7 @@ public sealed class SubscriptionSchedule
         var ends = !Ended && state.HasEnded;
         if (ends) Ended = true;
         StripeCreatedAt ??= state.StripeCreatedAt;
-        // Two events of one schedule in one second cannot be ordered from the events: the larger event id wins, the
-        // same in every order (Stripe sends them for our own two-step create-then-update, which differ in rank).
-        if (Position is { } last && (at < last || (at == last && string.CompareOrdinal(eventId, EventId) <= 0)))
+        if (Position is { } last && !at.Supersedes(last, eventId, EventId))
         {
             if (ends) UpdatedAt = now;
             return ends ? RecordResult.Recorded : RecordResult.Stale;
@@ -67,13 +64,13 @@ public sealed record ScheduleState(string ScheduleId, string SubscriptionId, boo
     /// Reads a <c>subscription_schedule</c> object: its subscription (<c>released_subscription</c> once released), and the
     /// first phase that starts after the current one, with the tier of its price (null when that price is none of ours).
     /// </summary>
-    public static ScheduleState? From(StripeEventJson evt, Func<string?, PlanTier?> tierForPrice)
+    public static ScheduleState? From(StripeObjectJson schedule, Func<string?, PlanTier?> tierForPrice)
     {
-        if (evt.ObjectString("id") is not { } id ||
-            (evt.ObjectReference("subscription") ?? evt.ObjectReference("released_subscription")) is not { } subscriptionId)
+        if (schedule.String("id") is not { } id ||
+            (schedule.Reference("subscription") ?? schedule.Reference("released_subscription")) is not { } subscriptionId)
             return null;
-        var status = evt.ObjectString("status");
-        var o = evt.Object;
+        var status = schedule.String("status");
+        var o = schedule.Element;
         long? currentStart = o.TryGetProperty("current_phase", out var current) && current.ValueKind == JsonValueKind.Object ? Seconds(current, "start_date") : null;
         (long Start, string? Price)? next = null;
         if (o.TryGetProperty("phases", out var phases) && phases.ValueKind == JsonValueKind.Array)
@@ -86,7 +83,7 @@ public sealed record ScheduleState(string ScheduleId, string SubscriptionId, boo
                 .FirstOrDefault();
         }
         return new ScheduleState(id, subscriptionId, IsEnd(status), next is { } n ? tierForPrice(n.Price) : null,
-            next is { } at ? DateTimeOffset.FromUnixTimeSeconds(at.Start) : null, evt.ObjectTime("created"));
+            next is { } at ? DateTimeOffset.FromUnixTimeSeconds(at.Start) : null, schedule.Time("created"));
     }
 
     private static long? Seconds(JsonElement element, string name) =>

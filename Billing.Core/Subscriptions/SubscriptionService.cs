@@ -1,7 +1,4 @@
-using Billing.Core.Plans;
 using Billing.Core.Stripe;
-using Billing.Core.Tenants;
-using Microsoft.Extensions.Options;
 
 namespace Billing.Core.Subscriptions;
 

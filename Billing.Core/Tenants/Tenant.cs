@@ -1,10 +1,9 @@
-using Billing.Core.Plans;
 using Billing.Core.Subscriptions;
 using Billing.Core.Usage;
 
 namespace Billing.Core.Tenants;
 
-/// <summary>A LogiNexus tenant's billing row (DESIGN.md section 8, table <c>tenants</c>).</summary>
+/// <summary>A LogiNexus tenant's billing row (table <c>tenants</c>), worked out from its subscriptions by <see cref="Project"/>.</summary>
 public sealed class Tenant
 {
     public Guid Id { get; set; }

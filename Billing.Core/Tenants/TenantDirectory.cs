@@ -1,7 +1,6 @@
 using Billing.Core.Usage;
 using Billing.Core.Data;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace Billing.Core.Tenants;
 

@@ -1,7 +1,3 @@
-using Billing.Core.Errors;
-using Billing.Core.Plans;
-using Microsoft.Extensions.Logging;
-
 namespace Billing.Core.Usage;
 
 public sealed record ResourceUsage(long Used, long Limit, long? Remaining)

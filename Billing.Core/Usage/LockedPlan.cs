@@ -1,7 +1,3 @@
-using Billing.Core.Plans;
-using Billing.Core.Tenants;
-using Npgsql;
-
 namespace Billing.Core.Usage;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using Billing.Core.Plans;
-using Billing.Core.Tenants;
-using Microsoft.Extensions.Logging;
-using Npgsql;
-
 namespace Billing.Core.Usage;
 
 /// <summary>

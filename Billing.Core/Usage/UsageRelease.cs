@@ -1,9 +1,3 @@
-using Billing.Core.Errors;
-using Billing.Core.Plans;
-using Billing.Core.Tenants;
-using Microsoft.Extensions.Logging;
-using Npgsql;
-
 namespace Billing.Core.Usage;
 
 /// <summary>

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
+using Billing.Core.Data;
 
 namespace Billing.Core.Usage;
 
@@ -99,17 +97,12 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
     {
         var started = clock.GetTimestamp();
         var cutoff = clock.GetUtcNow().AddDays(-options.Value.IdempotencyRetentionDays);
-        var deleted = 0;
-        int batch;
-        do
+        var deleted = await Batches.RunAsync(db, DeleteExpiredKeysSql, KeyDeleteBatch, parameters =>
         {
-            await using var command = db.CreateCommand(DeleteExpiredKeysSql);
-            command.Parameters.Add(new NpgsqlParameter { Value = cutoff });
-            command.Parameters.Add(new NpgsqlParameter { Value = KeyDeleteBatch });
-            command.Parameters.Add(new NpgsqlParameter { Value = clock.GetUtcNow() });
-            batch = await command.ExecuteNonQueryAsync(ct);
-            deleted += batch;
-        } while (batch == KeyDeleteBatch);
+            parameters.Add(new NpgsqlParameter { Value = cutoff });
+            parameters.Add(new NpgsqlParameter { Value = KeyDeleteBatch });
+            parameters.Add(new NpgsqlParameter { Value = clock.GetUtcNow() });
+        }, ct);
         logger.LogInformation("Deleted {Keys} idempotency keys created before {Cutoff} in {Elapsed} ms",
             deleted, cutoff, (int)clock.GetElapsedTime(started).TotalMilliseconds);
         return deleted;

@@ -1,10 +1,4 @@
-using Billing.Core.Errors;
-using Billing.Core.Plans;
 using Billing.Core.Stripe;
-using Billing.Core.Tenants;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Billing.Core.Usage;
 

@@ -1,5 +1,3 @@
-using Billing.Core.Plans;
-
 namespace Billing.Core.Usage;
 
 /// <summary>

@@ -3,23 +3,13 @@ using EventTypes = Stripe.EventTypes;
 namespace Billing.Core.Webhooks;
 
 /// <summary>
-/// Where a Stripe event stands in the one total order we apply events in. Stripe delivers events in no
-/// particular order and stamps them in whole seconds, so the order is: <c>created</c> first, then, inside one
-/// second, the subscription lifecycle (<see cref="Rank"/>): a checkout completes before its subscription is
-/// created, a subscription is created before it is updated, an update comes before a payment result, a failed
-/// payment before a paid one, and a deletion after everything. Two positions that compare equal are a tie,
-/// which only two <c>customer.subscription.updated</c> events of one second can be; the applier resolves that
-/// by asking Stripe (see <c>StripeEventApplier</c>). <c>customer.subscription.trial_will_end</c> carries the
-/// subscription as it is, so it ranks as an update. A subscription schedule's events are kept in their own
-/// register per schedule (<c>SubscriptionSchedule</c>), ordered among themselves: created, updated, then its end
-/// (released, canceled, completed, aborted); they rank after the subscription's own events only to keep one order.
+/// Where a Stripe event stands in the one order events are applied in: <c>created</c>, then its <see cref="Rank"/>
+/// inside one second. The ranks, the event types handled, ties and snapshots are the rules of
+/// docs/webhooks-and-usage.md#the-order, all in this file.
 /// </summary>
 public readonly record struct EventPosition(DateTimeOffset Created, short Rank) : IComparable<EventPosition>
 {
-    /// <summary>
-    /// A subscription as Stripe showed it when reconciliation asked at second S: newer than every event created
-    /// before S, older than any event of S itself or later (those may not be in the snapshot yet).
-    /// </summary>
+    /// <summary>A subscription as reconciliation read it at second S: after every event before S, before any of S.</summary>
     public const short Snapshot = -1;
     public const short CheckoutCompleted = 0;
     public const short SubscriptionCreated = 1;
@@ -31,13 +21,10 @@ public readonly record struct EventPosition(DateTimeOffset Created, short Rank) 
     public const short ScheduleUpdated = 7;
     public const short ScheduleEnded = 8;
 
-    /// <summary>Our own event type for a reconciliation snapshot, recorded in webhook_events like Stripe's.</summary>
+    /// <summary>Our own event type for a reconciliation snapshot, recorded in webhook_events like Stripe's (never read from the queue).</summary>
     public const string SnapshotEventType = "loginexus.subscription.reconciled";
 
-    /// <summary>
-    /// The Stripe event types the applier handles, each with its rank: the one list. <c>stripe-setup</c>
-    /// subscribes the webhook endpoint to exactly these, so a type added here is delivered after the next setup run.
-    /// </summary>
+    /// <summary>The Stripe event types the applier handles, each with its rank: the one list (<c>stripe-setup</c> subscribes to exactly these).</summary>
     public static IReadOnlyList<(string Type, short Rank)> Handled { get; } =
     [
         (EventTypes.CheckoutSessionCompleted, CheckoutCompleted),
@@ -59,10 +46,19 @@ public readonly record struct EventPosition(DateTimeOffset Created, short Rank) 
 
     /// <summary>The rank of an event type that changes a tenant; null for every other type.</summary>
     public static short? RankOf(string eventType) =>
-        eventType == SnapshotEventType ? Snapshot
-        : Handled.Where(h => h.Type == eventType).Select(h => (short?)h.Rank).FirstOrDefault();
+        Handled.Where(h => h.Type == eventType).Select(h => (short?)h.Rank).FirstOrDefault();
 
     public static bool IsSchedule(short rank) => rank is ScheduleCreated or ScheduleUpdated or ScheduleEnded;
+
+    /// <summary>A tie only Stripe can settle: two <c>customer.subscription.updated</c> (or trial_will_end) of one subscription in one second.</summary>
+    public bool TiesWith(EventPosition recorded) => this == recorded && Rank == SubscriptionUpdated;
+
+    /// <summary>
+    /// Whether this event replaces what <paramref name="recordedEventId"/> recorded at <paramref name="recorded"/> in a
+    /// register that settles its ties by the larger event id (a schedule's, the same in every order).
+    /// </summary>
+    public bool Supersedes(EventPosition recorded, string eventId, string? recordedEventId) =>
+        this > recorded || (this == recorded && string.CompareOrdinal(eventId, recordedEventId) > 0);
 
     public static EventPosition? From(DateTimeOffset? created, short? rank) =>
         created is { } c && rank is { } r ? new EventPosition(c, r) : null;

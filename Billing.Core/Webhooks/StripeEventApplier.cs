@@ -1,43 +1,43 @@
 using Billing.Core.Data;
-using Billing.Core.Plans;
 using Billing.Core.Stripe;
 using Billing.Core.Subscriptions;
-using Billing.Core.Tenants;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using EventTypes = Stripe.EventTypes;
 
 namespace Billing.Core.Webhooks;
 
 /// <summary>
-/// Applies one queued Stripe event exactly once (README, "Webhook pipeline"). In one transaction it records
-/// the event (a duplicate id ends the work: nothing changes), records what the event says about its
-/// subscription if it is newer in the <see cref="EventPosition"/> order than what we have, and works the
-/// tenant's row out again from all its subscriptions (<see cref="Tenant.Project"/>), under the tenant's row
-/// lock. So the tenant ends the same whatever order and however often Stripe delivers a set of events. Any
-/// failure rolls everything back and escapes, so the queue retries and finally dead-letters it.
+/// Applies one queued Stripe event exactly once (docs/webhooks-and-usage.md#webhooks-at-least-once-in-exactly-once-effect).
+/// In one transaction it records the event (a duplicate id ends the work: nothing changes), reads it once into its
+/// <see cref="Facts"/>, records them in their subscription's register if they are newer in the
+/// <see cref="EventPosition"/> order than what we have, and works the tenant's row out again from all its
+/// subscriptions (<see cref="Tenant.Project"/>), under the tenant's row lock. So the tenant ends the same whatever
+/// order and however often Stripe delivers a set of events. Reconciliation enters the same rules with a
+/// subscription as Stripe shows it (<see cref="ApplySnapshotAsync"/>). Any failure rolls everything back and
+/// escapes, so the queue retries and finally dead-letters it.
 /// </summary>
 public sealed class StripeEventApplier(
-    BillingDbContext db, IBillingProvider gateway, IOptions<StripeOptions> stripe, IOptions<BillingOptions> billing, TimeProvider clock,
+    BillingDbContext db, IBillingProvider provider, IOptions<StripeOptions> stripe, IOptions<BillingOptions> billing, TimeProvider clock,
     ILogger<StripeEventApplier> logger)
 {
     public async Task<string?> ApplyAsync(string message, CancellationToken ct)
     {
         var json = StripeEventQueue.Decode(message);
         var evt = StripeEventJson.Parse(json);
+        var record = new Record(evt.Id, evt.Type, evt.Created, json);
         using var scope = logger.BeginScope("StripeEventId:{StripeEventId} EventType:{EventType}", evt.Id, evt.Type);
 
-        var result = await ApplyOnceAsync(evt, json, tie: null, snapshot: false, ct);
+        var result = await ApplyOnceAsync(record, () => ReadFacts(evt, tie: null), tie: null, snapshot: false, ct);
         if (result is Result.NeedsStripe needs)
         {
             // Two updates of one second: the events cannot tell their order, Stripe can. Asked outside the
             // transaction, so no row lock or connection waits on Stripe; if Stripe is down this throws and
             // the message is retried later.
-            var now = await gateway.GetSubscriptionJsonAsync(needs.SubscriptionId, ct);
+            var now = await provider.GetSubscriptionJsonAsync(needs.SubscriptionId, ct);
             logger.LogWarning("Two updates of subscription {SubscriptionId} in the same second; resolving from {Source}",
                 needs.SubscriptionId, now is null ? "event ids (no Stripe to ask)" : "Stripe's current subscription");
-            result = await ApplyOnceAsync(evt, json, new TieResolution(now), snapshot: false, ct);
+            var tie = new TieResolution(now);
+            result = await ApplyOnceAsync(record, () => ReadFacts(evt, tie), tie, snapshot: false, ct);
         }
         return (result as Result.Done)?.Outcome;
     }
@@ -45,32 +45,27 @@ public sealed class StripeEventApplier(
     /// <summary>
     /// Applies a subscription as Stripe shows it now (reconciliation) through the same rules and order as a
     /// webhook, at <see cref="EventPosition.Snapshot"/> rank in the second it was read. Recorded in
-    /// webhook_events (<c>drift_repaired</c>) only when it changed a row: the tenant's, or the subscription's
-    /// own (a duplicate that ended, a subscription that ended before the upgrade and had no row), so a later
-    /// event can never move the tenant onto a subscription that has ended. Returns what changed, or null.
+    /// webhook_events (type <see cref="EventPosition.SnapshotEventType"/>, the subscription as payload, outcome
+    /// <c>drift_repaired</c>) only when it changed a row: the tenant's, or the subscription's own (a duplicate that
+    /// ended, a subscription that ended before the upgrade and had no row), so a later event can never move the
+    /// tenant onto a subscription that has ended. Returns what changed, or null.
     /// </summary>
     public async Task<string?> ApplySnapshotAsync(SubscriptionSnapshot snapshot, CancellationToken ct)
     {
-        var subscription = System.Text.Json.Nodes.JsonNode.Parse(snapshot.Json)?.AsObject()
-                           ?? throw new InvalidDataException("A subscription snapshot must be a JSON object.");
+        var subscription = StripeObjectJson.Parse(snapshot.Json);
         // Two seconds back: if our clock runs ahead of Stripe's, a snapshot must still never outrank an event it may not contain.
-        var readAt = (snapshot.ReadAt - SnapshotClockMargin).ToUnixTimeSeconds();
-        var json = new System.Text.Json.Nodes.JsonObject
-        {
-            ["id"] = $"reconcile_{snapshot.Id}_{readAt}",
-            ["object"] = "event",
-            ["type"] = EventPosition.SnapshotEventType,
-            ["created"] = readAt,
-            // Read with our own key, so in our own mode.
-            ["livemode"] = stripe.Value.IsLiveMode,
-            ["data"] = new System.Text.Json.Nodes.JsonObject { ["object"] = subscription },
-        }.ToJsonString();
-        var evt = StripeEventJson.Parse(json);
-        using var scope = logger.BeginScope("StripeEventId:{StripeEventId} EventType:{EventType}", evt.Id, evt.Type);
-        return (await ApplyOnceAsync(evt, json, tie: null, snapshot: true, ct) as Result.Done)?.Change;
+        var readAt = DateTimeOffset.FromUnixTimeSeconds((snapshot.ReadAt - SnapshotClockMargin).ToUnixTimeSeconds());
+        var record = new Record($"reconcile_{snapshot.Id}_{readAt.ToUnixTimeSeconds()}", EventPosition.SnapshotEventType, readAt, snapshot.Json);
+        using var scope = logger.BeginScope("StripeEventId:{StripeEventId} EventType:{EventType}", record.Id, record.Type);
+        // Read with our own key, so always in our own mode.
+        var facts = () => StateFacts(new EventPosition(readAt, EventPosition.Snapshot), subscription, deleted: false, snapshot.Id);
+        return (await ApplyOnceAsync(record, facts, tie: null, snapshot: true, ct) as Result.Done)?.Change;
     }
 
     private static readonly TimeSpan SnapshotClockMargin = TimeSpan.FromSeconds(2);
+
+    /// <summary>What goes into webhook_events: the event's id, type and time and its raw JSON (a snapshot: the subscription).</summary>
+    private sealed record Record(string Id, string Type, DateTimeOffset Created, string Payload);
 
     private sealed record TieResolution(string? SubscriptionJson);
 
@@ -109,7 +104,11 @@ public sealed class StripeEventApplier(
             : Facts(Position, TenantIdText, CustomerId, SubscriptionId);
     }
 
-    private async Task<Result> ApplyOnceAsync(StripeEventJson evt, string json, TieResolution? tie, bool snapshot, CancellationToken ct)
+    /// <summary>
+    /// Records <paramref name="record"/> (a duplicate id ends here), reads its facts (after the dedupe, so a
+    /// redelivery logs nothing about them) and applies them, all in one transaction.
+    /// </summary>
+    private async Task<Result> ApplyOnceAsync(Record record, Func<Facts?> readFacts, TieResolution? tie, bool snapshot, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         db.ChangeTracker.Clear();
@@ -117,17 +116,18 @@ public sealed class StripeEventApplier(
         var recorded = await db.Database.ExecuteSqlAsync(
             $"""
             INSERT INTO webhook_events (id, stripe_event_id, event_type, payload, received_at)
-            VALUES ({Guid.CreateVersion7(now)}, {evt.Id}, {evt.Type}, {json}::jsonb, {now})
+            VALUES ({Guid.CreateVersion7(now)}, {record.Id}, {record.Type}, {record.Payload}::jsonb, {now})
             ON CONFLICT (stripe_event_id) DO NOTHING
             """, ct);
         if (recorded == 0)
         {
             await tx.CommitAsync(ct);
-            logger.LogInformation("Skipped {EventType} {EventId}: already applied", evt.Type, evt.Id);
+            logger.LogInformation("Skipped {EventType} {EventId}: already applied", record.Type, record.Id);
             return new Result.Unchanged();
         }
 
-        var result = await ApplyAsync(evt, tie, now, ct);
+        var facts = readFacts();
+        var result = facts is null ? Result.Ignored() : await ApplyFactsAsync(facts, record.Id, tie, now, ct);
         if (result is not Result.Done done)
         {
             await tx.RollbackAsync(ct);
@@ -142,64 +142,74 @@ public sealed class StripeEventApplier(
             }
             done = done with { Outcome = WebhookOutcomes.DriftRepaired };
             logger.LogWarning("Reconcile repaired drift for tenant {TenantId} subscription {SubscriptionId}: {Change}",
-                done.TenantId, evt.ObjectString("id"), done.Change);
+                done.TenantId, facts!.SubscriptionId, done.Change);
         }
         await db.SaveChangesAsync(ct);
-        await db.WebhookEvents.Where(e => e.StripeEventId == evt.Id)
+        await db.WebhookEvents.Where(e => e.StripeEventId == record.Id)
             .ExecuteUpdateAsync(e => e.SetProperty(x => x.ProcessedAt, now).SetProperty(x => x.Outcome, done.Outcome), ct);
         await tx.CommitAsync(ct);
 
         logger.LogInformation("{Outcome} {EventType} {EventId} for tenant {TenantId} after {ApplyLagSeconds} s",
-            done.Outcome, evt.Type, evt.Id, done.TenantId, (long)(now - evt.Created).TotalSeconds);
+            done.Outcome, record.Type, record.Id, done.TenantId, (long)(now - record.Created).TotalSeconds);
         return done;
     }
 
-    /// <summary>The event's facts, or null when it says nothing about a tenant's subscription (another type, a one-off invoice, a payment-mode checkout).</summary>
-    private Facts? ReadFacts(StripeEventJson evt, TieResolution? tie)
-    {
-        if (EventPosition.RankOf(evt.Type) is not { } rank) return null;
-        var at = new EventPosition(evt.Created, rank);
-        var customer = evt.ObjectReference("customer");
-        switch (evt.Type)
-        {
-            case EventTypes.CheckoutSessionCompleted:
-                return evt.ObjectString("mode") != "subscription" ? null
-                    : new Facts.Checkout(at, evt.ObjectString("client_reference_id") ?? evt.Metadata("tenant_id"), customer,
-                        evt.ObjectReference("subscription"), evt.ObjectString("id"));
-            case EventTypes.InvoicePaid or EventTypes.InvoicePaymentFailed:
-                // A one-off invoice says nothing about a subscription.
-                return evt.InvoiceSubscriptionId() is not { } invoiced ? null
-                    : new Facts.Payment(at, evt.InvoiceMetadata("tenant_id"), customer, invoiced, evt.Type == EventTypes.InvoicePaymentFailed);
-        }
-        if (EventPosition.IsSchedule(rank))
-        {
-            return ScheduleState.From(evt, stripe.Value.TierForPrice) is { } schedule
-                ? new Facts.Schedule(at, evt.Metadata("tenant_id"), customer, schedule.SubscriptionId, schedule)
-                : null;
-        }
-        if (evt.ObjectString("id") is not { } subscriptionId) return null;
-        // Stripe's current subscription when it resolves a tie.
-        var source = tie?.SubscriptionJson is { } current ? evt.WithObject(current) : evt;
-        var endsIt = evt.Type == EventTypes.CustomerSubscriptionDeleted
-                     || (evt.ObjectString("status") is { } status && SubscriptionStatuses.HasEnded(status));
-        return new Facts.State(at, evt.Metadata("tenant_id"), customer, subscriptionId, StateOf(source, subscriptionId), endsIt);
-    }
-
     /// <summary>
-    /// Finds and checks the tenant the event names, records the event in its subscription's register (one small
-    /// method per kind), and works the tenant's row out again from all its subscriptions and schedules.
+    /// The event's facts, or null when it says nothing about a tenant's subscription (the other Stripe mode, another
+    /// type, a one-off invoice, a payment-mode checkout).
     /// </summary>
-    private async Task<Result> ApplyAsync(StripeEventJson evt, TieResolution? tie, DateTimeOffset now, CancellationToken ct)
+    private Facts? ReadFacts(StripeEventJson evt, TieResolution? tie)
     {
         // Live and test mode never mix: a test event can never grant a live tenant a plan, nor the reverse.
         if (evt.LiveMode != stripe.Value.IsLiveMode)
         {
             logger.LogWarning("Event {EventId} is a {EventMode} event but STRIPE_SECRET_KEY is a {KeyMode} key; ignored",
                 evt.Id, ModeName(evt.LiveMode), ModeName(stripe.Value.IsLiveMode));
-            return Result.Ignored();
+            return null;
         }
-        if (ReadFacts(evt, tie) is not { } facts) return Result.Ignored();
+        if (EventPosition.RankOf(evt.Type) is not { } rank) return null;
+        var at = new EventPosition(evt.Created, rank);
+        var o = evt.Object;
+        var customer = o.Reference("customer");
+        switch (evt.Type)
+        {
+            case EventTypes.CheckoutSessionCompleted:
+                return o.String("mode") != "subscription" ? null
+                    : new Facts.Checkout(at, o.String("client_reference_id") ?? o.Metadata("tenant_id"), customer, o.Reference("subscription"), o.String("id"));
+            case EventTypes.InvoicePaid or EventTypes.InvoicePaymentFailed:
+                // A one-off invoice says nothing about a subscription.
+                return o.InvoiceSubscriptionId() is not { } invoiced ? null
+                    : new Facts.Payment(at, o.InvoiceMetadata("tenant_id"), customer, invoiced, evt.Type == EventTypes.InvoicePaymentFailed);
+        }
+        if (EventPosition.IsSchedule(rank))
+        {
+            return ScheduleState.From(o, stripe.Value.TierForPrice) is { } schedule
+                ? new Facts.Schedule(at, o.Metadata("tenant_id"), customer, schedule.SubscriptionId, schedule)
+                : null;
+        }
+        if (o.String("id") is not { } subscriptionId) return null;
+        // Stripe's current subscription when it resolves a tie; whether the event ends it is the event's own say.
+        var deleted = evt.Type == EventTypes.CustomerSubscriptionDeleted;
+        var facts = StateFacts(at, o, deleted, subscriptionId);
+        return tie?.SubscriptionJson is { } current
+            ? facts with { Value = StateOf(StripeObjectJson.Parse(current), deleted, subscriptionId) }
+            : facts;
+    }
 
+    /// <summary>What a subscription object says about its state, at <paramref name="at"/> in the order.</summary>
+    private Facts.State StateFacts(EventPosition at, StripeObjectJson subscription, bool deleted, string subscriptionId)
+    {
+        var endsIt = deleted || (subscription.String("status") is { } status && SubscriptionStatuses.HasEnded(status));
+        return new Facts.State(at, subscription.Metadata("tenant_id"), subscription.Reference("customer"), subscriptionId,
+            StateOf(subscription, deleted, subscriptionId), endsIt);
+    }
+
+    /// <summary>
+    /// Finds and checks the tenant the facts name, records them in their subscription's register (one small
+    /// method per kind), and works the tenant's row out again from all its subscriptions and schedules.
+    /// </summary>
+    private async Task<Result> ApplyFactsAsync(Facts facts, string eventId, TieResolution? tie, DateTimeOffset now, CancellationToken ct)
+    {
         var tenant = await FindTenantAsync(facts.TenantIdText, facts.SubscriptionId, facts.CustomerId, ct);
         if (tenant is null) return Result.Ignored();
         var customerId = facts.CustomerId;
@@ -248,8 +258,8 @@ public sealed class StripeEventApplier(
         {
             Facts.Checkout checkout => RecordCheckout(subscription, checkout),
             Facts.Payment payment => RecordPayment(subscription, payment, now),
-            Facts.State state => RecordState(subscription, state, evt.Id, tie, now),
-            Facts.Schedule schedule => await RecordScheduleAsync(tenant, schedules, schedule, evt.Id, now, ct),
+            Facts.State state => RecordState(subscription, state, eventId, tie, now),
+            Facts.Schedule schedule => await RecordScheduleAsync(tenant, schedules, schedule, eventId, now, ct),
             _ => throw new InvalidOperationException($"No register for {facts.GetType().Name}."),
         };
         // Only a recorded event goes on to the tenant; a stale or ignored one, or a tie for Stripe to settle, ends here.
@@ -266,7 +276,7 @@ public sealed class StripeEventApplier(
             Describe(shownBefore, Shown(tenant)),
             isNew ? $"subscription {subscriptionId} recorded: {string.Join(", ", Shown(subscription))}"
             : Describe(rowBefore, Shown(subscription)) is { } rowChange ? $"subscription {subscriptionId}: {rowChange}" : null);
-        if (tenant.SubscriptionEventAt is not { } last || evt.Created > last) tenant.SubscriptionEventAt = evt.Created;
+        if (tenant.SubscriptionEventAt is not { } last || facts.Position.Created > last) tenant.SubscriptionEventAt = facts.Position.Created;
 
         if (projection.Duplicates.Count > 0 && (projection.Current == subscription || projection.Duplicates.Contains(subscription)))
         {
@@ -361,12 +371,11 @@ public sealed class StripeEventApplier(
         return changes.Count == 0 ? null : string.Join("; ", changes);
     }
 
-    /// <summary>What a subscription event (or Stripe's current subscription) says; null when its price is none of ours.</summary>
-    private SubscriptionState? StateOf(StripeEventJson evt, string subscriptionId)
+    /// <summary>What a subscription (an event's, or Stripe's current one) says; null when its price is none of ours.</summary>
+    private SubscriptionState? StateOf(StripeObjectJson subscription, bool deleted, string subscriptionId)
     {
-        var deleted = evt.Type == EventTypes.CustomerSubscriptionDeleted;
-        var status = deleted ? SubscriptionStatuses.Canceled : evt.ObjectString("status") ?? SubscriptionStatuses.Active;
-        var price = evt.FirstItemPriceId();
+        var status = deleted ? SubscriptionStatuses.Canceled : subscription.String("status") ?? SubscriptionStatuses.Active;
+        var price = subscription.FirstItemPriceId();
         var ours = stripe.Value.PriceOf(price);
         var tier = ours?.Tier;
         // A deletion ends the subscription whatever its price; any other event with a price of someone else's changes nothing.
@@ -375,9 +384,9 @@ public sealed class StripeEventApplier(
             logger.LogWarning("Subscription {SubscriptionId} has unknown price {PriceId}; left unchanged", subscriptionId, price);
             return null;
         }
-        return new SubscriptionState(evt.ObjectReference("customer"), subscriptionId, tier, status,
-            evt.ObjectBool("cancel_at_period_end"), evt.SubscriptionPeriod(), evt.ObjectTime("created"), ours?.Interval,
-            evt.ObjectTime("trial_end"), evt.ObjectTime("cancel_at"));
+        return new SubscriptionState(subscription.Reference("customer"), subscriptionId, tier, status,
+            subscription.Bool("cancel_at_period_end"), subscription.SubscriptionPeriod(), subscription.Time("created"), ours?.Interval,
+            subscription.Time("trial_end"), subscription.Time("cancel_at"));
     }
 
     /// <summary>The tenant from metadata, else by the subscription we already know, else by Stripe customer; locked until the transaction ends.</summary>

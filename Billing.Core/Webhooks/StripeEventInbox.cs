@@ -1,6 +1,5 @@
 using Billing.Core.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 
 namespace Billing.Core.Webhooks;
 

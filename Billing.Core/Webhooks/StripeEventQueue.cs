@@ -2,15 +2,13 @@ using Azure;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using Billing.Core.Errors;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 using System.IO.Compression;
 using System.Text;
 
 namespace Billing.Core.Webhooks;
 
-/// <summary>Where verified Stripe events wait to be applied (DESIGN.md section 9).</summary>
+/// <summary>Where verified Stripe events wait to be applied (docs/webhooks-and-usage.md#webhooks-at-least-once-in-exactly-once-effect).</summary>
 public static class Queues
 {
     public const string StripeEvents = "stripe-events";

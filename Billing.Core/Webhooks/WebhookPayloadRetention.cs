@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
+using Billing.Core.Data;
 
 namespace Billing.Core.Webhooks;
 
@@ -31,16 +29,11 @@ public sealed class WebhookPayloadRetention(NpgsqlDataSource db, TimeProvider cl
     {
         var started = clock.GetTimestamp();
         var cutoff = clock.GetUtcNow().AddDays(-options.Value.WebhookPayloadRetentionDays);
-        var cleared = 0;
-        int batch;
-        do
+        var cleared = await Batches.RunAsync(db, ClearSql, Batch, parameters =>
         {
-            await using var command = db.CreateCommand(ClearSql);
-            command.Parameters.AddWithValue("cutoff", cutoff);
-            command.Parameters.AddWithValue("batch", Batch);
-            batch = await command.ExecuteNonQueryAsync(ct);
-            cleared += batch;
-        } while (batch == Batch);
+            parameters.AddWithValue("cutoff", cutoff);
+            parameters.AddWithValue("batch", Batch);
+        }, ct);
         logger.LogInformation("Cleared {Payloads} webhook payloads received before {Cutoff} in {Elapsed} ms",
             cleared, cutoff, (int)clock.GetElapsedTime(started).TotalMilliseconds);
         return cleared;

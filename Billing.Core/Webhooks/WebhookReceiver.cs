@@ -1,7 +1,4 @@
-using Billing.Core.Errors;
 using Billing.Core.Stripe;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Stripe;
 using System.Text;
 

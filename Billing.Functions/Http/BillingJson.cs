@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Billing.Functions.Http;
 
-/// <summary>The wire format of DESIGN.md section 6: snake_case, ISO 8601 UTC times, strict on input.</summary>
+/// <summary>The wire format (docs/api.md#conventions): snake_case, ISO 8601 UTC times, strict on input.</summary>
 public static class BillingJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)

@@ -9,7 +9,7 @@ using System.Net.Sockets;
 namespace Billing.Functions.Http;
 
 /// <summary>
-/// The one place that turns a failure into <c>application/problem+json</c> (RFC 9457, DESIGN.md section 7).
+/// The one place that turns a failure into <c>application/problem+json</c> (RFC 9457; members and codes: docs/api.md#errors).
 /// Unknown exceptions become a bare 500 <c>internal_error</c>; their details go to the log only.
 /// </summary>
 public static class ProblemMapper

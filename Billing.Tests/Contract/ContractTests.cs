@@ -1,10 +1,6 @@
 using Billing.Functions.Contract;
 using Billing.Functions.Plans;
-using Billing.Tests.Infrastructure;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
 
 namespace Billing.Tests.Contract;
 

@@ -1,6 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
 using System.Reflection;
-using System.Text.Json.Nodes;
 
 namespace Billing.Tests.Contract;
 

@@ -1,5 +1,4 @@
 using Billing.Core.Data;
-using Billing.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -7,13 +6,9 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 namespace Billing.Tests.Data;
 
 /// <summary>The deploy-time migration artifact (scripts/build-migrations.sh): an idempotent script that can run again and again.</summary>
-public sealed class MigrationScriptTests : IAsyncLifetime
+public sealed class MigrationScriptTests(EnvironmentFixture fixture) : IClassFixture<EnvironmentFixture>
 {
-    private TestEnvironment _env = null!;
-
-    public async Task InitializeAsync() => _env = await TestEnvironment.GetAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
+    private readonly TestEnvironment _env = fixture.Env;
 
     private const string SchemaQuery = """
         SELECT string_agg(table_name || '.' || column_name || ':' || data_type || ':' || is_nullable, ',' ORDER BY table_name, column_name)

@@ -1,15 +1,8 @@
-using Billing.Tests.Infrastructure;
-using Npgsql;
-
 namespace Billing.Tests.Data;
 
-public sealed class SchemaTests : IAsyncLifetime
+public sealed class SchemaTests(EnvironmentFixture fixture) : IClassFixture<EnvironmentFixture>
 {
-    private TestEnvironment _env = null!;
-
-    public async Task InitializeAsync() => _env = await TestEnvironment.GetAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
+    private readonly TestEnvironment _env = fixture.Env;
 
     [Fact]
     public async Task Duplicate_usage_period_is_rejected()

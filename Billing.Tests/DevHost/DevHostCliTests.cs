@@ -1,8 +1,4 @@
-using Billing.Tests.Infrastructure;
-using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
 namespace Billing.Tests.DevHost;
 

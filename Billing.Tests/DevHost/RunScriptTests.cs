@@ -1,6 +1,3 @@
-using Billing.Tests.Infrastructure;
-using Npgsql;
-using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace Billing.Tests.DevHost;

@@ -1,13 +1,5 @@
 using Azure.Storage.Queues;
-using Billing.Core.Webhooks;
 using Billing.Functions.Contract;
-using Billing.Tests.Infrastructure;
-using Npgsql;
-using System.Diagnostics;
-using System.Net;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Billing.Tests.Drills;
 
@@ -15,13 +7,9 @@ namespace Billing.Tests.Drills;
 /// Faults with real parts really stopped: PostgreSQL, Azurite, and the DevHost process itself. Each drill
 /// starts what it breaks, so the rest of the suite keeps running. Nothing may be lost, nothing applied twice.
 /// </summary>
-public sealed class FaultDrills : IAsyncLifetime
+public sealed class FaultDrills(EnvironmentFixture fixture) : IClassFixture<EnvironmentFixture>
 {
-    private TestEnvironment _env = null!;
-
-    public async Task InitializeAsync() => _env = await TestEnvironment.GetAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
+    private readonly TestEnvironment _env = fixture.Env;
 
     private static (string Id, string Body) SubscriptionCreated(Guid tenant)
     {

@@ -1,8 +1,3 @@
-using Billing.Tests.Infrastructure;
-using System.Net;
-using System.Text;
-using System.Text.Json;
-
 namespace Billing.Tests.Drills;
 
 /// <summary>

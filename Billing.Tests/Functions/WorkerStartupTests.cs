@@ -1,10 +1,6 @@
 using Billing.DevHost;
 using Billing.Functions;
-using Billing.Tests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using System.Text.Json;
 
 namespace Billing.Tests.Functions;
 

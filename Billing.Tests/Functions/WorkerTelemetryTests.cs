@@ -1,15 +1,7 @@
-using Billing.Tests.Infrastructure;
 using Microsoft.ApplicationInsights;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Microsoft.ApplicationInsights.Channel;
+using Microsoft.ApplicationInsights.WindowsServer.TelemetryChannel;
 using Microsoft.Extensions.Logging.ApplicationInsights;
-using Microsoft.Extensions.Options;
-using System.Collections.Concurrent;
 using System.IO.Compression;
 
 namespace Billing.Tests.Functions;
@@ -48,12 +40,15 @@ public sealed class WorkerTelemetryTests
             ["IDENTITY_ENDPOINT"] = new Uri(azure.BaseAddress, "msi/token").ToString(),
             ["IDENTITY_HEADER"] = FakeAzure.IdentityHeader,
         });
+        // The channel's own storage folder: by default it shares /var/tmp/Microsoft/ApplicationInsights/<hash> with every
+        // earlier run of this test and replays what those left there (other markers, other tokens) before ours.
+        var storage = Directory.CreateTempSubdirectory("billing-telemetry-");
         using var host = WorkerHost.Build(new Dictionary<string, string?>
         {
             ["APPLICATIONINSIGHTS_CONNECTION_STRING"] =
                 $"InstrumentationKey=00000000-0000-0000-0000-000000000002;IngestionEndpoint={azure.BaseAddress};LiveEndpoint={azure.BaseAddress}",
             ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "Authorization=AAD", // as infra/modules/functionapp.bicep sets it
-        });
+        }, before: services => services.AddSingleton<ITelemetryChannel>(new ServerTelemetryChannel { StorageFolder = storage.FullName }));
         var marker = Guid.NewGuid().ToString("N");
 
         host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Billing.Core.Webhooks.StripeEventApplier")

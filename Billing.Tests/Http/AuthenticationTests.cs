@@ -1,9 +1,6 @@
-using Billing.Tests.Infrastructure;
-using System.Net;
-
 namespace Billing.Tests.Http;
 
-/// <summary>DESIGN.md section 5 over real HTTP: who may call what, and whose data they see.</summary>
+/// <summary>The identity rules (docs/api.md#identity) over real HTTP: who may call what, and whose data they see.</summary>
 public sealed class AuthenticationTests(DefaultHost fixture) : IClassFixture<DefaultHost>, IDisposable
 {
     private readonly HttpClient _client = fixture.Host.CreateClient();

@@ -1,7 +1,3 @@
-using Billing.Tests.Infrastructure;
-using System.Net;
-using System.Text;
-
 namespace Billing.Tests.Http;
 
 /// <summary>Bad bodies, headers and routes give a 4xx problem, never a 500.</summary>

@@ -1,18 +1,12 @@
 using Billing.DevHost;
 using Billing.Functions;
-using Billing.Tests.Infrastructure;
-using System.Net;
 
 namespace Billing.Tests.Http;
 
 /// <summary>DevHost's own promises: the admin endpoint, timers on their schedule, and start-up checks.</summary>
-public sealed class DevHostTests : IAsyncLifetime
+public sealed class DevHostTests(EnvironmentFixture fixture) : IClassFixture<EnvironmentFixture>
 {
-    private TestEnvironment _env = null!;
-
-    public async Task InitializeAsync() => _env = await TestEnvironment.GetAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
+    private readonly TestEnvironment _env = fixture.Env;
 
     private static Task SeedEndedTenantAsync(string database, Guid tenant) =>
         Db.SeedTenantAsync(database, tenant, "free", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero));

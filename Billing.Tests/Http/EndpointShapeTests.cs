@@ -1,7 +1,3 @@
-using Billing.Tests.Infrastructure;
-using System.Net;
-using System.Text.Json;
-
 namespace Billing.Tests.Http;
 
 /// <summary>Each endpoint's success shape, over real HTTP through DevHost.</summary>

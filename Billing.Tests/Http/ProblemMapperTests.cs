@@ -1,14 +1,11 @@
 using Billing.Functions.Http;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 using System.Net.Sockets;
-using System.Text.Json;
 
 namespace Billing.Tests.Http;
 

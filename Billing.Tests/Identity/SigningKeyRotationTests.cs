@@ -1,14 +1,7 @@
-using Billing.Core.Errors;
 using Billing.Core.Identity;
 using Billing.Functions;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
-using Microsoft.IdentityModel.Tokens;
-using System.Security.Cryptography;
 
 namespace Billing.Tests.Identity;
 

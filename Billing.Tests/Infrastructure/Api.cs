@@ -1,7 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 
 namespace Billing.Tests.Infrastructure;
 
@@ -34,7 +31,7 @@ public static class Api
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    /// <summary>Asserts an RFC 9457 problem with the flat members of DESIGN.md section 7 and returns it.</summary>
+    /// <summary>Asserts an RFC 9457 problem with the flat members of docs/api.md#errors and returns it.</summary>
     public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected, string code)
     {
         var problem = await JsonAsync(response, expected);

@@ -1,9 +1,6 @@
 using Billing.Functions.Contract;
 using Json.Schema;
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Billing.Tests.Infrastructure;
 

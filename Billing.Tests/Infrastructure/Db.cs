@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace Billing.Tests.Infrastructure;
 
 /// <summary>Direct SQL for arranging and asserting rows, bypassing the code under test.</summary>

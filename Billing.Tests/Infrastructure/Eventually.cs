@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace Billing.Tests.Infrastructure;
 
 /// <summary>Polls with a deadline, for effects that happen asynchronously (a queue consumer, a timer). Never a bare delay.</summary>

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
-using System.Text.Json.Nodes;
 
 namespace Billing.Tests.Infrastructure;
 

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Reflection;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace Billing.Tests.Infrastructure;

@@ -1,27 +1,18 @@
-using System.Diagnostics;
-
 namespace Billing.Tests.Infrastructure;
 
 /// <summary>
 /// A PostgreSQL cluster or an Azurite of a drill's own, started and stopped with the same scripts/services.sh
 /// that run.sh and test.sh use, so a drill can take it down without disturbing the rest of the suite.
 /// </summary>
-public sealed class LocalService : IAsyncDisposable
+public sealed class LocalService(string kind, string directory, int port, int blobPort) : IAsyncDisposable
 {
-    private readonly string _kind;
-    private LocalService(string kind, string directory, int port, int blobPort)
-    {
-        _kind = kind;
-        Directory = directory;
-        Port = port;
-        BlobPort = blobPort;
-    }
+    private readonly string _kind = kind;
 
-    public string Directory { get; }
-    public int Port { get; }
+    public string Directory => directory;
+    public int Port => port;
 
     /// <summary>Azurite's blob service (the claim check for large events); unused for PostgreSQL.</summary>
-    public int BlobPort { get; }
+    public int BlobPort => blobPort;
     public bool Running { get; private set; }
 
     public string PostgresConnectionString => $"Host=127.0.0.1;Port={Port};Database=billing;Username=postgres;Timeout=3;Command Timeout=10";

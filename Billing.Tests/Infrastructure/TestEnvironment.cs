@@ -2,13 +2,7 @@ using Billing.Core.Data;
 using Billing.DevHost;
 using Billing.Functions;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
-using Microsoft.Extensions.Logging;
-using Npgsql;
-using System.Collections.Concurrent;
 
 namespace Billing.Tests.Infrastructure;
 

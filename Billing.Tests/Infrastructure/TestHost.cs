@@ -1,23 +1,13 @@
 using Billing.DevHost;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Billing.Tests.Infrastructure;
 
 /// <summary>A running DevHost on a free loopback port, reached over real HTTP.</summary>
-public sealed class TestHost
+public sealed class TestHost(WebApplication app, Uri baseAddress, string settingsPath)
 {
-    private TestHost(WebApplication app, Uri baseAddress, string settingsPath)
-    {
-        App = app;
-        BaseAddress = baseAddress;
-        SettingsPath = settingsPath;
-    }
-
-    public WebApplication App { get; }
-    public Uri BaseAddress { get; }
-    public string SettingsPath { get; }
+    public WebApplication App => app;
+    public Uri BaseAddress => baseAddress;
+    public string SettingsPath => settingsPath;
     public IServiceProvider Services => App.Services;
     public string StorageConnectionString => App.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["AzureWebJobsStorage"]!;
 

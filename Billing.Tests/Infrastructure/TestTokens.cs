@@ -1,7 +1,3 @@
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using System.Text;
-
 namespace Billing.Tests.Infrastructure;
 
 /// <summary>Tokens as the LogiNexus identity service would mint them, and the broken variants an attacker might send.</summary>

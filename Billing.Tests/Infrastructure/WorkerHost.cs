@@ -1,9 +1,5 @@
 using Billing.Functions;
 using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using System.Text.Json;
 
 namespace Billing.Tests.Infrastructure;
 
@@ -18,14 +14,17 @@ public static class WorkerHost
     /// <summary>
     /// local.settings.sample.json's Values (what a developer starts with), overridden by <paramref name="overrides"/>, in
     /// Development as <c>func start</c> runs it locally (the sample asks for demo mode, which Production refuses).
+    /// <paramref name="before"/> registers services ahead of the app's own (which add theirs only when none is there).
     /// </summary>
-    public static IHost Build(IReadOnlyDictionary<string, string?>? overrides = null, string environmentName = "Development")
+    public static IHost Build(IReadOnlyDictionary<string, string?>? overrides = null, string environmentName = "Development",
+        Action<IServiceCollection>? before = null)
     {
         var builder = FunctionsApplication.CreateBuilder([]);
         builder.Environment.EnvironmentName = environmentName;
         builder.Configuration.AddInMemoryCollection(SampleSettings());
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
+        before?.Invoke(builder.Services);
         builder.ConfigureBillingWorker();
         return builder.Build();
     }

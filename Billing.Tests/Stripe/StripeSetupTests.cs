@@ -1,9 +1,5 @@
 using Billing.Core.Plans;
-using Billing.Core.Webhooks;
 using Billing.DevHost;
-using Billing.Tests.Infrastructure;
-using System.Text.Json.Nodes;
-using Xunit.Abstractions;
 
 namespace Billing.Tests.Stripe;
 

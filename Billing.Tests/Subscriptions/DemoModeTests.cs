@@ -1,8 +1,3 @@
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using System.Net;
-using System.Text.Json;
-
 namespace Billing.Tests.Subscriptions;
 
 /// <summary>Demo mode end to end: the real database and queue, and not one call to Stripe.</summary>

@@ -1,7 +1,3 @@
-using Billing.Tests.Infrastructure;
-using Npgsql;
-using System.Net;
-
 namespace Billing.Tests.Subscriptions;
 
 /// <summary>A tenant has at most one Checkout Session that can be paid: two tabs or a double click never pay twice.</summary>

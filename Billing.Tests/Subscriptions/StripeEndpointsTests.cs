@@ -1,7 +1,3 @@
-using Billing.Tests.Infrastructure;
-using System.Net;
-using System.Text.Json;
-
 namespace Billing.Tests.Subscriptions;
 
 /// <summary>Checkout, portal and invoices over HTTP through DevHost, against a fake Stripe that checks what we send.</summary>

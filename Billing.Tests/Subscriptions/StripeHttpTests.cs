@@ -1,19 +1,12 @@
 using Billing.Core.Stripe;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Stripe;
 
 namespace Billing.Tests.Subscriptions;
 
 /// <summary>The one HttpClient behind Stripe.net: connections that are renewed, and a timeout that fits the retries.</summary>
-public sealed class StripeHttpTests : IAsyncLifetime
+public sealed class StripeHttpTests(EnvironmentFixture fixture) : IClassFixture<EnvironmentFixture>
 {
-    private TestEnvironment _env = null!;
-
-    public async Task InitializeAsync() => _env = await TestEnvironment.GetAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
+    private readonly TestEnvironment _env = fixture.Env;
 
     [Fact]
     public async Task Stripe_connections_are_replaced_after_their_pooled_lifetime()

@@ -1,20 +1,11 @@
-using Billing.Core.Errors;
 using Billing.Core.Stripe;
-using Billing.Core.Subscriptions;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using System.Net;
 
 namespace Billing.Tests.Subscriptions;
 
 /// <summary>Stripe that cannot be reached at all: refused connections and requests that never answer.</summary>
-public sealed class StripeOutageTests : IAsyncLifetime
+public sealed class StripeOutageTests(EnvironmentFixture fixture) : IClassFixture<EnvironmentFixture>
 {
-    private TestEnvironment _env = null!;
-
-    public async Task InitializeAsync() => _env = await TestEnvironment.GetAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
+    private readonly TestEnvironment _env = fixture.Env;
 
     [Fact]
     public async Task Refused_connection_is_503_stripe_unavailable_over_http()

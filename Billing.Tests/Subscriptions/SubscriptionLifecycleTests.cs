@@ -1,8 +1,4 @@
-using Billing.Tests.Infrastructure;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 
 namespace Billing.Tests.Subscriptions;
 

@@ -1,6 +1,3 @@
-using Billing.Tests.Infrastructure;
-using System.Net;
-
 namespace Billing.Tests.Subscriptions;
 
 /// <summary>A fake Stripe and a DevHost with <c>STRIPE_TRIAL_DAYS=14</c>.</summary>

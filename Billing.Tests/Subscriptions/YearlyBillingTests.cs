@@ -1,12 +1,5 @@
-using Billing.Core.Subscriptions;
-using Billing.Core.Usage;
-using Billing.Core.Webhooks;
 using Billing.DevHost;
-using Billing.Tests.Infrastructure;
 using Billing.Tests.Webhooks;
-using Microsoft.Extensions.DependencyInjection;
-using System.Net;
-using System.Text.Json;
 
 namespace Billing.Tests.Subscriptions;
 
@@ -15,11 +8,7 @@ public sealed class YearlyBillingTests(ApplierFixture fixture) : IClassFixture<A
 {
     private static DateTimeOffset Utc(int y, int m, int d, int h = 0) => new(y, m, d, h, 0, 0, TimeSpan.Zero);
 
-    private async Task<string?> ApplyAsync(string eventJson)
-    {
-        await using var scope = fixture.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(eventJson, default);
-    }
+    private Task<string?> ApplyAsync(string eventJson) => fixture.App.ApplyAsync(eventJson);
 
     [Fact]
     public async Task Yearly_subscription_keeps_monthly_limits_on_the_month_of_its_year_it_is_in()

@@ -1,5 +1,3 @@
-using Billing.Core.Usage;
-
 namespace Billing.Tests.Usage;
 
 public sealed class BillingPeriodTests

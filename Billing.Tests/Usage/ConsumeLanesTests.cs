@@ -1,6 +1,3 @@
-using Billing.Core.Usage;
-using Billing.Tests.Infrastructure;
-
 namespace Billing.Tests.Usage;
 
 /// <summary>The per-key coalescing on its own, with a hand-driven "statement" instead of PostgreSQL.</summary>

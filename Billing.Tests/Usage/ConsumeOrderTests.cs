@@ -1,8 +1,3 @@
-using Billing.Core.Errors;
-using Billing.Core.Usage;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Billing.Tests.Usage;
 
 /// <summary>

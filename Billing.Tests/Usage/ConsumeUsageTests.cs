@@ -1,9 +1,3 @@
-using Billing.Core.Errors;
-using Billing.Core.Usage;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
-
 namespace Billing.Tests.Usage;
 
 /// <summary>Consume on real PostgreSQL, through UsageService (no HTTP).</summary>

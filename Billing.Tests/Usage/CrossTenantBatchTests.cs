@@ -1,6 +1,3 @@
-using Billing.Tests.Infrastructure;
-using Npgsql;
-
 namespace Billing.Tests.Usage;
 
 /// <summary>Unkeyed consumes of different tenants decided by one statement, on real PostgreSQL.</summary>

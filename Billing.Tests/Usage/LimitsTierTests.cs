@@ -1,8 +1,4 @@
-using Billing.Core.Errors;
 using Billing.Core.Plans;
-using Billing.Core.Subscriptions;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Billing.Tests.Usage;
 

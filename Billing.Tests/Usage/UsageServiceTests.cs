@@ -1,7 +1,3 @@
-using Billing.Core.Usage;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Billing.Tests.Usage;
 
 /// <summary>Usage tests that call <see cref="UsageService"/> directly (no HTTP) on the shared real database.</summary>

@@ -1,28 +1,17 @@
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Billing.Tests.Webhooks;
 
-/// <summary>Services on the shared database, a fixed clock, and a fake Stripe to ask when two updates tie.</summary>
+/// <summary>One <see cref="AppServices"/> for a test class, on the shared database, with a clock fixed at <see cref="Now"/>.</summary>
 public sealed class ApplierFixture : IAsyncLifetime
 {
     public static readonly DateTimeOffset Now = new(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
-    public TestEnvironment Env { get; private set; } = null!;
-    public FakeStripe Stripe { get; private set; } = null!;
-    public ServiceProvider Services { get; private set; } = null!;
+    public AppServices App { get; private set; } = null!;
+    public TestEnvironment Env => App.Env;
+    public FakeStripe Stripe => App.Stripe;
+    public ServiceProvider Services => App.Services;
 
-    public async Task InitializeAsync()
-    {
-        Env = await TestEnvironment.GetAsync();
-        Stripe = await FakeStripe.StartAsync();
-        Services = Env.CreateServices(new Dictionary<string, string?> { ["STRIPE_API_BASE"] = Stripe.BaseAddress.ToString() }, new FixedNow(Now));
-    }
+    public async Task InitializeAsync() => App = await AppServices.StartAsync(new FixedNow(Now));
 
-    public async Task DisposeAsync()
-    {
-        await Services.DisposeAsync();
-        await Stripe.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await App.DisposeAsync();
 }
 
 /// <summary>A clock that always reads the same time but whose timers run in real time (Stripe retry backoff still ends).</summary>

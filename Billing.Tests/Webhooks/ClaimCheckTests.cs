@@ -1,8 +1,3 @@
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using System.Text.Json;
-
 namespace Billing.Tests.Webhooks;
 
 /// <summary>
@@ -10,18 +5,10 @@ namespace Billing.Tests.Webhooks;
 /// queue's retry neither loses the event nor applies it twice. (The whole path, HTTP to apply, is in
 /// <see cref="WebhookPipelineTests"/>.)
 /// </summary>
-public sealed class ClaimCheckTests : IAsyncLifetime
+public sealed class ClaimCheckTests(ApplierFixture fixture) : IClassFixture<ApplierFixture>
 {
-    private TestEnvironment _env = null!;
-    private ServiceProvider _services = null!;
-
-    public async Task InitializeAsync()
-    {
-        _env = await TestEnvironment.GetAsync();
-        _services = _env.CreateServices();
-    }
-
-    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
+    private readonly TestEnvironment _env = fixture.Env;
+    private readonly ServiceProvider _services = fixture.Services;
 
     private StripeEventPayloads Payloads => _services.GetRequiredService<StripeEventPayloads>();
 
@@ -31,11 +18,7 @@ public sealed class ClaimCheckTests : IAsyncLifetime
         return await scope.ServiceProvider.GetRequiredService<StripeEventInbox>().ApplyAsync(message, default);
     }
 
-    private async Task<string?> ApplyDirectlyAsync(string json)
-    {
-        await using var scope = _services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(json, default);
-    }
+    private Task<string?> ApplyDirectlyAsync(string json) => fixture.App.ApplyAsync(json);
 
     /// <summary>A large subscription event for a new tenant, its blob, and the claim-check message naming it.</summary>
     private async Task<(Guid Tenant, string Id, string Json, string Blob, string Message)> LargeEventAsync()

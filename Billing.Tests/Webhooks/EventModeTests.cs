@@ -1,28 +1,19 @@
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Billing.Tests.Webhooks;
 
 /// <summary>
 /// Live and test mode never mix: an event is applied only when its <c>livemode</c> matches the mode of
 /// STRIPE_SECRET_KEY (<c>sk_live_</c>/<c>rk_live_</c> live, anything else test; demo mode is test).
 /// </summary>
-public sealed class EventModeTests : IAsyncLifetime
+public sealed class EventModeTests(EnvironmentFixture fixture) : IClassFixture<EnvironmentFixture>
 {
     private const string ProPrice = "price_test_pro";
     private static readonly DateTimeOffset T0 = DateTimeOffset.UtcNow.AddMinutes(-30);
-    private TestEnvironment _env = null!;
+    private readonly TestEnvironment _env = fixture.Env;
 
-    public async Task InitializeAsync() => _env = await TestEnvironment.GetAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
-    private async Task<string?> ApplyAsync(IReadOnlyDictionary<string, string?> settings, string eventJson)
+    private static async Task<string?> ApplyAsync(IReadOnlyDictionary<string, string?> settings, string eventJson)
     {
-        await using var services = _env.CreateServices(settings);
-        await using var scope = services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(eventJson, default);
+        await using var applier = await AppServices.StartAsync(settings: settings);
+        return await applier.ApplyAsync(eventJson);
     }
 
     private static Dictionary<string, string?> Key(string key) => new() { ["STRIPE_SECRET_KEY"] = key };

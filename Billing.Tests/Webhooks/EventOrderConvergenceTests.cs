@@ -1,11 +1,3 @@
-using Billing.Core.Usage;
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
-using System.Text.Json.Nodes;
-using Xunit.Abstractions;
-
 namespace Billing.Tests.Webhooks;
 
 /// <summary>
@@ -32,6 +24,17 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
         StripeEvents.Subscription(r.Tenant, r.Customer, r.Subscription, price, T, PeriodEnd, status, cancelAtPeriodEnd, created: T);
 
     private static string E(string type, JsonObject obj, DateTimeOffset at) => StripeEvents.Event(type, obj, at);
+
+    private static string Checkout(Run r, DateTimeOffset at) =>
+        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), at);
+
+    private static string InvoicePaid(Run r, DateTimeOffset at) => E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), at);
+
+    private static string PaymentFailed(Run r, DateTimeOffset at) =>
+        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), at);
+
+    /// <summary>The opening of most histories, all at <see cref="T"/>: checkout completed, subscription created, first invoice paid.</summary>
+    private static string[] Subscribed(Run r) => [Checkout(r, T), E("customer.subscription.created", Sub(r), T), InvoicePaid(r, T)];
 
     private static Row Paid(Run r, string tier = "pro", string status = "active", bool cancel = false) =>
         new(tier, status, cancel, r.Subscription, r.Customer, T);
@@ -63,9 +66,9 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     public Task Checkout_happy_path_converges() => ConvergesAsync("checkout happy path", r =>
     [
         // As Checkout does it: the subscription is created incomplete and made active by its first payment, in one second.
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        Checkout(r, T),
         E("customer.subscription.created", Sub(r, status: "incomplete"), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        InvoicePaid(r, T),
         E("customer.subscription.updated", Sub(r), T),
     ], r => Paid(r));
 
@@ -73,21 +76,19 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     public Task First_payment_needing_authentication_converges() => ConvergesAsync("incomplete then active (3-D Secure)", r =>
     [
         E("customer.subscription.created", Sub(r, status: "incomplete"), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddSeconds(40)),
+        PaymentFailed(r, T),
+        InvoicePaid(r, T.AddSeconds(40)),
         E("customer.subscription.updated", Sub(r), T.AddSeconds(40)),
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T.AddSeconds(41)),
+        Checkout(r, T.AddSeconds(41)),
     ], r => Paid(r));
 
     [Fact]
     public Task Payment_failure_then_recovery_converges() => ConvergesAsync("payment failure then recovery", r =>
     [
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
-        E("customer.subscription.created", Sub(r), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(1)),
+        .. Subscribed(r),
+        PaymentFailed(r, T.AddDays(1)),
         E("customer.subscription.updated", Sub(r, status: "past_due"), T.AddDays(1)),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddDays(2)),
+        InvoicePaid(r, T.AddDays(2)),
         E("customer.subscription.updated", Sub(r), T.AddDays(2)),
     ], r => Paid(r));
 
@@ -95,16 +96,14 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     public Task Payment_results_alone_are_ordered_too() => ConvergesAsync("failed renewal, then paid, no subscription updates", r =>
     [
         E("customer.subscription.created", Sub(r), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(1)),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddDays(1).AddHours(2)),
+        PaymentFailed(r, T.AddDays(1)),
+        InvoicePaid(r, T.AddDays(1).AddHours(2)),
     ], r => Paid(r));
 
     [Fact]
     public Task Cancel_at_period_end_then_deletion_converges() => ConvergesAsync("cancel at period end, then deleted", r =>
     [
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
-        E("customer.subscription.created", Sub(r), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        .. Subscribed(r),
         E("customer.subscription.updated", Sub(r, cancelAtPeriodEnd: true), T.AddDays(3)),
         E("customer.subscription.updated", Sub(r, status: "canceled", cancelAtPeriodEnd: true), PeriodEnd),
         E("customer.subscription.deleted", Sub(r, status: "canceled", cancelAtPeriodEnd: true), PeriodEnd),
@@ -113,17 +112,15 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     [Fact]
     public Task Upgrade_from_pro_to_enterprise_converges() => ConvergesAsync("upgrade pro -> enterprise", r =>
     [
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
-        E("customer.subscription.created", Sub(r), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        .. Subscribed(r),
         E("customer.subscription.updated", Sub(r, price: Enterprise), T.AddDays(5)),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddDays(5)),
+        InvoicePaid(r, T.AddDays(5)),
     ], r => Paid(r, tier: "enterprise"));
 
     [Fact]
     public Task Two_updates_in_one_second_converge_on_what_stripe_says() => ConvergesAsync("two updates in one second", r =>
     [
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        Checkout(r, T),
         E("customer.subscription.created", Sub(r), T),
         // The customer cancels and, within the same second, takes it back: only Stripe knows which came last.
         E("customer.subscription.updated", Sub(r, cancelAtPeriodEnd: true), T.AddDays(2)),
@@ -133,9 +130,9 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     [Fact]
     public Task Late_events_of_a_deleted_subscription_never_link_it_again() => ConvergesAsync("deleted, with a late checkout and invoice", r =>
     [
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        Checkout(r, T),
         E("customer.subscription.created", Sub(r), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(30)),
+        PaymentFailed(r, T.AddDays(30)),
         E("customer.subscription.deleted", Sub(r, status: "canceled"), T.AddDays(40)),
     ], Free);
 
@@ -151,7 +148,7 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
             E("customer.subscription.created", Sub(r), T),
             E("customer.subscription.updated", Sub(r, cancelAtPeriodEnd: true), T.AddDays(5)),
             E("customer.subscription.deleted", Sub(r, status: "canceled"), T.AddDays(10)),
-            E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(9)),
+            PaymentFailed(r, T.AddDays(9)),
             E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, second.Subscription), secondStart),
             E("customer.subscription.created", Second(), secondStart),
         ];
@@ -169,10 +166,10 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
         }
         return
         [
-            E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+            Checkout(r, T),
             E("customer.subscription.created", Trial("trialing", T, trialEnd), T),
             E("customer.subscription.trial_will_end", Trial("trialing", T, trialEnd), trialEnd.AddDays(-3)),
-            E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), trialEnd),
+            InvoicePaid(r, trialEnd),
             E("customer.subscription.updated", Trial("active", trialEnd, trialEnd.AddMonths(1)), trialEnd),
         ];
     }, r => Paid(r) with { PeriodStart = T.AddDays(14) }, _ => new Life("pro"));
@@ -184,7 +181,7 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
         subscription["trial_end"] = T.AddDays(14).ToUnixTimeSeconds();
         return
         [
-            E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+            Checkout(r, T),
             E("customer.subscription.created", subscription, T),
             E("customer.subscription.trial_will_end", (JsonObject)subscription.DeepClone(), T.AddDays(11)),
         ];
@@ -197,7 +194,7 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
         canceling["cancel_at"] = PeriodEnd.ToUnixTimeSeconds();
         return
         [
-            E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+            Checkout(r, T),
             E("customer.subscription.created", Sub(r), T),
             E("customer.subscription.updated", canceling, T.AddDays(3)),
             E("customer.subscription.updated", Sub(r), T.AddDays(4)),
@@ -208,7 +205,7 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     public Task Cancel_shows_when_the_plan_ends() => ConvergesAsync("cancel at period end", r =>
     [
         E("customer.subscription.created", Sub(r), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T),
+        InvoicePaid(r, T),
         E("customer.subscription.updated", Sub(r, cancelAtPeriodEnd: true), T.AddDays(3)),
     ], r => Paid(r, cancel: true), _ => new Life("pro", CancelAt: PeriodEnd));
 
@@ -229,7 +226,7 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     [Fact]
     public Task Scheduled_downgrade_before_renewal_converges() => ConvergesAsync("downgrade scheduled", r =>
     [
-        E("checkout.session.completed", StripeEvents.CheckoutSession(r.Tenant, r.Customer, r.Subscription), T),
+        Checkout(r, T),
         E("customer.subscription.created", Sub(r, price: Enterprise), T),
         E("subscription_schedule.created", Schedule(r, "active", T, (Enterprise, T, PeriodEnd)), T.AddDays(5)),
         E("subscription_schedule.updated", Schedule(r, "active", T, (Enterprise, T, PeriodEnd), (Pro, PeriodEnd, PeriodEnd.AddMonths(1))), T.AddDays(5)),
@@ -248,27 +245,27 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
     public Task Failed_payments_then_paid_converges() => ConvergesAsync("two failed payments, then paid", r =>
     [
         E("customer.subscription.created", Sub(r), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(10)),
+        PaymentFailed(r, T.AddDays(10)),
         E("customer.subscription.updated", Sub(r, status: "past_due"), T.AddDays(10)),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(13)),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddDays(15)),
+        PaymentFailed(r, T.AddDays(13)),
+        InvoicePaid(r, T.AddDays(15)),
     ], r => Paid(r), _ => new Life("pro"));
 
     [Fact]
     public Task Grace_starts_at_the_first_failure_since_the_last_payment_in_every_order() => ConvergesAsync("paid, then two failed payments", r =>
     [
         E("customer.subscription.created", Sub(r), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T),
-        E("invoice.paid", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription), T.AddSeconds(30)),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(10)),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(13)),
+        PaymentFailed(r, T),
+        InvoicePaid(r, T.AddSeconds(30)),
+        PaymentFailed(r, T.AddDays(10)),
+        PaymentFailed(r, T.AddDays(13)),
     ], r => Paid(r, status: "past_due"), _ => new Life("pro", PaymentFailedAt: T.AddDays(10), GraceUntil: T.AddDays(10) + Grace));
 
     [Fact]
     public Task Unpaid_has_free_limits_at_once() => ConvergesAsync("failed payments until unpaid", r =>
     [
         E("customer.subscription.created", Sub(r), T),
-        E("invoice.payment_failed", StripeEvents.Invoice(r.Tenant, r.Customer, r.Subscription, status: "open"), T.AddDays(10)),
+        PaymentFailed(r, T.AddDays(10)),
         E("customer.subscription.updated", Sub(r, status: "past_due"), T.AddDays(10)),
         E("customer.subscription.updated", Sub(r, status: "unpaid"), T.AddDays(17)),
     ], r => Paid(r, status: "unpaid"), _ => new Life("free", PaymentFailedAt: T.AddDays(10), GraceUntil: T.AddDays(10) + Grace));
@@ -296,14 +293,13 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
             var events = history(run);
             foreach (var index in delivery)
             {
-                await using var scope = fixture.Services.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(events[index], ct);
+                await fixture.App.ApplyAsync(events[index]);
                 Interlocked.Increment(ref applied);
             }
-            var actual = await ReadRowAsync(run.Tenant);
+            var (actual, life) = await ReadAsync(run.Tenant);
             if (actual != expected(run))
                 failures.Add($"order [{string.Join(",", delivery)}]: {actual}");
-            else if (expectedLife is not null && await ReadLifeAsync(run.Tenant) is var life && life != expectedLife(run))
+            else if (expectedLife is not null && life != expectedLife(run))
                 failures.Add($"order [{string.Join(",", delivery)}]: {life}");
         });
 
@@ -315,33 +311,24 @@ public sealed class EventOrderConvergenceTests(ApplierFixture fixture, ITestOutp
 
     private static Run NewRun() => new(Guid.NewGuid(), StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
 
-    private async Task<Row> ReadRowAsync(Guid tenant)
+    /// <summary>The tenant's row as a history must leave it, and what it is told about its subscription's life.</summary>
+    private async Task<(Row Row, Life Life)> ReadAsync(Guid tenant)
     {
         await using var connection = new Npgsql.NpgsqlConnection(fixture.Env.SharedDatabase);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(
-            "SELECT plan_tier, subscription_status, cancel_at_period_end, stripe_subscription_id, stripe_customer_id, billing_period_start FROM tenants WHERE id = $1",
-            connection);
+            """
+            SELECT plan_tier, subscription_status, cancel_at_period_end, stripe_subscription_id, stripe_customer_id, billing_period_start,
+                   limits_tier, trial_end, cancel_at, pending_plan_tier, pending_change_at, payment_failed_at, grace_until
+            FROM tenants WHERE id = $1
+            """, connection);
         command.Parameters.Add(new() { Value = tenant });
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
-        return new Row(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2),
-            reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5));
-    }
-
-    private async Task<Life> ReadLifeAsync(Guid tenant)
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(fixture.Env.SharedDatabase);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand(
-            "SELECT limits_tier, trial_end, cancel_at, pending_plan_tier, pending_change_at, payment_failed_at, grace_until FROM tenants WHERE id = $1",
-            connection);
-        command.Parameters.Add(new() { Value = tenant });
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
+        string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
         DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i);
-        return new Life(reader.GetString(0), At(1), At(2), reader.IsDBNull(3) ? null : reader.GetString(3), At(4), At(5), At(6));
+        return (new Row(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), Text(3), Text(4), At(5)),
+            new Life(reader.GetString(6), At(7), At(8), Text(9), At(10), At(11), At(12)));
     }
 
     private static IEnumerable<int[]> Permutations(int n)

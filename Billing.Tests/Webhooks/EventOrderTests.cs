@@ -1,8 +1,3 @@
-using Billing.Core.Errors;
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Billing.Tests.Webhooks;
 
 /// <summary>The single cases behind the total event order, each with the outcome an operator reads in webhook_events.</summary>
@@ -11,22 +6,15 @@ public sealed class EventOrderTests(ApplierFixture fixture) : IClassFixture<Appl
     private const string Pro = "price_test_pro";
     private const string Enterprise = "price_test_enterprise";
     private static readonly DateTimeOffset T = new(2026, 11, 10, 8, 0, 0, TimeSpan.Zero);
-    private readonly string _db = fixture.Env.SharedDatabase;
+    private readonly AppServices _applier = fixture.App;
+    private readonly string _db = fixture.App.Database;
 
-    private async Task<string?> ApplyAsync(string evt)
-    {
-        await using var scope = fixture.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(evt, default);
-    }
+    private Task<string?> ApplyAsync(string evt) => _applier.ApplyAsync(evt);
 
-    private async Task<(Guid Tenant, string Customer, string Subscription)> NewTenantAsync()
-    {
-        var tenant = Guid.NewGuid();
-        await Db.SeedTenantThisMonthAsync(_db, tenant, "free");
-        return (tenant, StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
-    }
+    private async Task<(Guid Tenant, string Customer, string Subscription)> NewTenantAsync() =>
+        (await _applier.NewTenantAsync(), StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
 
-    private Task<T?> TenantAsync<T>(Guid tenant, string column) => Db.ScalarAsync<T>(_db, $"SELECT {column} FROM tenants WHERE id = $1", tenant);
+    private Task<T?> TenantAsync<T>(Guid tenant, string column) => _applier.TenantAsync<T>(tenant, column);
 
     [Fact]
     public async Task Not_yet_paid_state_of_the_same_second_never_overwrites_the_active_one()

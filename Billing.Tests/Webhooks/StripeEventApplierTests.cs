@@ -1,41 +1,18 @@
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Billing.Tests.Webhooks;
 
-/// <summary>Applying Stripe events on real PostgreSQL (DESIGN.md section 9, step 2), without the queue.</summary>
-public sealed class StripeEventApplierTests : IAsyncLifetime
+/// <summary>Applying Stripe events on real PostgreSQL (docs/webhooks-and-usage.md, step 2: Apply), without the queue.</summary>
+public sealed class StripeEventApplierTests(ApplierFixture fixture) : IClassFixture<ApplierFixture>
 {
     private const string ProPrice = "price_test_pro";
     private const string EnterprisePrice = "price_test_enterprise";
-    private static readonly DateTimeOffset T0 = DateTimeOffset.UtcNow.AddMinutes(-30);
-    private TestEnvironment _env = null!;
-    private ServiceProvider _services = null!;
+    private static readonly DateTimeOffset T0 = ApplierFixture.Now.AddMinutes(-30);
+    private readonly AppServices _applier = fixture.App;
 
-    public async Task InitializeAsync()
-    {
-        _env = await TestEnvironment.GetAsync();
-        _services = _env.CreateServices();
-    }
+    private Task<string?> ApplyAsync(string eventJson) => _applier.ApplyAsync(eventJson);
 
-    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
+    private Task<Guid> NewTenantAsync() => _applier.NewTenantAsync();
 
-    private async Task<string?> ApplyAsync(string eventJson)
-    {
-        await using var scope = _services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(eventJson, default);
-    }
-
-    private async Task<Guid> NewTenantAsync()
-    {
-        var tenant = Guid.NewGuid();
-        await Db.SeedTenantThisMonthAsync(_env.SharedDatabase, tenant, "free");
-        return tenant;
-    }
-
-    private Task<T?> TenantAsync<T>(Guid tenant, string column) =>
-        Db.ScalarAsync<T>(_env.SharedDatabase, $"SELECT {column} FROM tenants WHERE id = $1", tenant);
+    private Task<T?> TenantAsync<T>(Guid tenant, string column) => _applier.TenantAsync<T>(tenant, column);
 
     [Fact]
     public async Task Checkout_then_subscription_then_invoice_leaves_the_tenant_paid_with_stripes_period()
@@ -79,15 +56,20 @@ public sealed class StripeEventApplierTests : IAsyncLifetime
     {
         var tenant = await NewTenantAsync();
         var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
-        await ApplyAsync(StripeEvents.Event("checkout.session.completed", StripeEvents.CheckoutSession(tenant, customer, subscription), T0));
-        var failed = StripeEvents.Event("invoice.payment_failed", StripeEvents.Invoice(null, customer, subscription, status: "open"), T0.AddSeconds(1));
+        var first = StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1)), T0);
+        var id = System.Text.Json.Nodes.JsonNode.Parse(first)!["id"]!.GetValue<string>();
+        // The same event id again. Stripe would send the same body; this one says enterprise and is newer in the
+        // event order, so only the id can keep it out: applied twice, the tenant would be on enterprise.
+        var again = StripeEvents.Event("customer.subscription.updated",
+            StripeEvents.Subscription(tenant, customer, subscription, EnterprisePrice, T0, T0.AddMonths(1)), T0.AddMinutes(1), id: id);
 
-        var outcomes = new[] { await ApplyAsync(failed), await ApplyAsync(failed), await ApplyAsync(failed) };
+        Assert.Equal("applied", await ApplyAsync(first));
+        Assert.Null(await ApplyAsync(again));
 
-        Assert.Equal(new string?[] { "applied", null, null }, outcomes);
-        Assert.Equal("past_due", await TenantAsync<string>(tenant, "subscription_status"));
-        Assert.Equal(1L, await Db.ScalarAsync<long>(_env.SharedDatabase,
-            "SELECT count(*) FROM webhook_events WHERE event_type = 'invoice.payment_failed' AND payload->'data'->'object'->>'customer' = $1", customer));
+        Assert.Equal("pro", await TenantAsync<string>(tenant, "plan_tier"));
+        Assert.Equal(1L, await _applier.ScalarAsync<long>("SELECT count(*) FROM webhook_events WHERE stripe_event_id = $1", id));
+        Assert.Equal("customer.subscription.created", await _applier.ScalarAsync<string>("SELECT event_type FROM webhook_events WHERE stripe_event_id = $1", id));
     }
 
     [Fact]
@@ -244,8 +226,8 @@ public sealed class StripeEventApplierTests : IAsyncLifetime
 
         Assert.Equal("ignored", await ApplyAsync(evt));
         var id = System.Text.Json.JsonDocument.Parse(evt).RootElement.GetProperty("id").GetString()!;
-        Assert.Equal("ignored", await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id));
-        Assert.True(await Db.ScalarAsync<bool>(_env.SharedDatabase,
+        Assert.Equal("ignored", await _applier.ScalarAsync<string>("SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id));
+        Assert.True(await _applier.ScalarAsync<bool>(
             "SELECT payload->>'type' = 'customer.subscription.updated' FROM webhook_events WHERE stripe_event_id = $1", id));
     }
 
@@ -270,7 +252,7 @@ public sealed class StripeEventApplierTests : IAsyncLifetime
             StripeEvents.Subscription(tenant, stranger, StripeEvents.NewId("sub"), "price_someone_elses", T0, T0.AddMonths(1)), T0));
         Assert.Equal("ignored", outcome);
         Assert.Null(await TenantAsync<string>(tenant, "stripe_customer_id"));
-        Assert.Equal(0L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT count(*) FROM subscriptions WHERE tenant_id = $1", tenant));
+        Assert.Equal(0L, await _applier.ScalarAsync<long>("SELECT count(*) FROM subscriptions WHERE tenant_id = $1", tenant));
 
         // The tenant's own checkout still links its customer and subscribes it.
         Assert.Equal("applied", await ApplyAsync(StripeEvents.Event("customer.subscription.created",
@@ -298,6 +280,18 @@ public sealed class StripeEventApplierTests : IAsyncLifetime
     {
         var outcome = await ApplyAsync(StripeEvents.Event("customer.created", new System.Text.Json.Nodes.JsonObject { ["id"] = "cus_1", ["object"] = "customer" }, T0));
         Assert.Equal("ignored", outcome);
+    }
+
+    [Fact]
+    public async Task Queued_event_of_the_reconciliation_type_is_ignored()
+    {
+        // Only reconciliation itself applies snapshots (ApplySnapshotAsync); on the queue the type is unknown.
+        var tenant = await NewTenantAsync();
+        var outcome = await ApplyAsync(StripeEvents.Event(EventPosition.SnapshotEventType,
+            StripeEvents.Subscription(tenant, StripeEvents.NewId("cus"), StripeEvents.NewId("sub"), ProPrice, T0, T0.AddMonths(1)), T0));
+
+        Assert.Equal("ignored", outcome);
+        Assert.Equal("free", await TenantAsync<string>(tenant, "plan_tier"));
     }
 
     [Fact]

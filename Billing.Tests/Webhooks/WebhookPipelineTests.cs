@@ -1,10 +1,5 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using System.Net;
-using System.Text;
-using System.Text.Json;
 
 namespace Billing.Tests.Webhooks;
 

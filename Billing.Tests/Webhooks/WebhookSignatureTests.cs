@@ -1,14 +1,8 @@
 using Azure.Storage.Queues;
-using Billing.Core.Errors;
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
-using System.Text;
 
 namespace Billing.Tests.Webhooks;
 
-/// <summary>Stripe-Signature verification (DESIGN.md section 9, step 1) on a real Azurite queue.</summary>
+/// <summary>Stripe-Signature verification (docs/webhooks-and-usage.md, step 1: Receive) on a real Azurite queue.</summary>
 public sealed class WebhookSignatureTests(WebhookSignatureTests.Receiving fixture) : IClassFixture<WebhookSignatureTests.Receiving>
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);

@@ -9,11 +9,12 @@ namespace Billing.Bench;
 
 internal static class BenchTokens
 {
+    /// <summary>An admin token of <paramref name="tenant"/>; each call a different token (its own <c>jti</c>).</summary>
     public static string Mint(string key, string issuer, string audience, Guid tenant) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
     {
         Issuer = issuer,
         Audience = audience,
-        Claims = new Dictionary<string, object> { ["sub"] = "bench", ["tenant_id"] = tenant.ToString(), ["role"] = "admin" },
+        Claims = new Dictionary<string, object> { ["sub"] = "bench", ["tenant_id"] = tenant.ToString(), ["role"] = "admin", ["jti"] = Guid.NewGuid().ToString("N") },
         Expires = DateTime.UtcNow.AddHours(2),
         SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
     });

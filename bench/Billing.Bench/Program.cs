@@ -312,6 +312,75 @@ try
     await StopStackAsync(stack);
     }
 
+    if (Runs("auth"))
+    {
+    // TokenValidator remembers a token it has validated (until its exp, at most 5 minutes). Measured with and
+    // without that cache in one run: authenticated GET /usage over HTTP, 32 clients on 32 tenants, each client
+    // reusing its token (ours: every request after the first is a cache hit) against every request carrying a
+    // token never seen before (baseline: the full signature and claim check each time, as without the cache);
+    // then the validator alone, in process, one thread.
+    var stack = await StartStackAsync(triggers: false);
+    var authTenants = await SeedTenantsAsync(32, "pro", withUsage: true);
+    var reused = authTenants.Select(Token).ToArray();
+    var authOps = Scale(8_000);
+    string[] FreshTokens() => Enumerable.Range(0, authOps).Select(i => Token(authTenants[i % authTenants.Length])).ToArray();
+    async Task<bool> GetUsageAsync(string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/billing/usage");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await stack.Client.SendAsync(request);
+        return response.IsSuccessStatusCode;
+    }
+    await Measure.ClosedLoopAsync(32, Scale(1_000), c => GetUsageAsync(reused[c]));
+    var warm = FreshTokens();
+    var warmNext = -1;
+    await Measure.ClosedLoopAsync(32, Scale(1_000), _ => GetUsageAsync(warm[Interlocked.Increment(ref warmNext)]));
+    var cachedRuns = new List<Run>();
+    var uncachedRuns = new List<Run>();
+    var cachedCpu = new List<double>();
+    var uncachedCpu = new List<double>();
+    for (var round = 0; round < Rounds; round++)
+    {
+        var fresh = FreshTokens();
+        var nextFresh = -1;
+        var cpuBefore = Services.CpuTime(stack.Host);
+        uncachedRuns.Add(await Measure.ClosedLoopAsync(32, authOps, _ => GetUsageAsync(fresh[Interlocked.Increment(ref nextFresh)])));
+        uncachedCpu.Add((Services.CpuTime(stack.Host) - cpuBefore).TotalMicroseconds / authOps);
+        cpuBefore = Services.CpuTime(stack.Host);
+        cachedRuns.Add(await Measure.ClosedLoopAsync(32, authOps, c => GetUsageAsync(reused[c])));
+        cachedCpu.Add((Services.CpuTime(stack.Host) - cpuBefore).TotalMicroseconds / authOps);
+    }
+    var cachedTput = Measure.Median(cachedRuns.Select(r => r.Throughput));
+    var uncachedTput = Measure.Median(uncachedRuns.Select(r => r.Throughput));
+    Report("auth GET /usage x32", "throughput", cachedTput, uncachedTput, "ops/s", "cache kept if >= 1.10x", cachedTput >= 1.10 * uncachedTput,
+        new() { ["failures"] = cachedRuns.Sum(r => r.Failures) + uncachedRuns.Sum(r => r.Failures), ["ours_rounds"] = cachedRuns.Select(r => r.Throughput).ToArray(), ["bare_rounds"] = uncachedRuns.Select(r => r.Throughput).ToArray() });
+    Report("auth GET /usage x32", "p50", Measure.Median(cachedRuns.Select(r => r.P50)), Measure.Median(uncachedRuns.Select(r => r.P50)), "ms", "", null);
+    Report("auth GET /usage x32", "DevHost CPU per op", Measure.Median(cachedCpu), Measure.Median(uncachedCpu), "us", "", null);
+    await StopStackAsync(stack);
+
+    var validator = new Billing.Core.Identity.TokenValidator(
+        Microsoft.Extensions.Options.Options.Create(new Billing.Core.Identity.AuthOptions { Issuer = "bench", Audience = "billing-bench", SigningKey = signingKey }),
+        TimeProvider.System, NullLogger<Billing.Core.Identity.TokenValidator>.Instance);
+    var calls = Scale(20_000);
+    var one = $"Bearer {reused[0]}";
+    var distinct = Enumerable.Range(0, calls).Select(i => $"Bearer {Token(authTenants[i % authTenants.Length])}").ToArray();
+    async Task<double> MicrosPerCallAsync(Func<int, string> header)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < calls; i++) await validator.AuthenticateAsync(header(i));
+        return clock.Elapsed.TotalMicroseconds / calls;
+    }
+    await MicrosPerCallAsync(_ => one);
+    var hits = new List<double>();
+    var misses = new List<double>();
+    for (var round = 0; round < Rounds; round++)
+    {
+        misses.Add(await MicrosPerCallAsync(i => distinct[i]));
+        hits.Add(await MicrosPerCallAsync(_ => one));
+    }
+    Report("auth validator alone", "time per call", Measure.Median(hits), Measure.Median(misses), "us", "", null);
+    }
+
     if (Runs("storm"))
     {
 

@@ -1,5 +1,5 @@
 // Alerts as code: one action group that mails the operators and log search alert rules on Application Insights
-// for the failures nothing else reports. README "Operations" → "Alerts" says what each one means and what to do.
+// for the failures nothing else reports. docs/operations.md ("Alerts") says what each one means and what to do.
 // Structured log fields are read as `Name` (the worker's own telemetry) or `prop__Name` (logs forwarded by the
 // Functions host), whichever is present.
 
@@ -61,7 +61,7 @@ resource poisonMessages 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   kind: 'LogAlert'
   properties: {
     displayName: 'Billing: Stripe events moved to stripe-events-poison'
-    description: 'A Stripe event failed 5 times and the Functions host moved it to the stripe-events-poison queue: nothing was applied for it, so its tenant may be on the wrong plan. Find the cause (Application Insights: Function ApplyStripeEvent failed), fix it, then replay the queue (README Operations: Poison queue, Replay).'
+    description: 'A Stripe event failed 5 times and the Functions host moved it to the stripe-events-poison queue: nothing was applied for it, so its tenant may be on the wrong plan. Find the cause (Application Insights: Function ApplyStripeEvent failed), fix it, then replay the queue (docs/operations.md: Poison queue, Replay).'
     severity: 1
     enabled: true
     scopes: [insights.id]
@@ -95,7 +95,7 @@ resource signatureFailures 'Microsoft.Insights/scheduledQueryRules@2023-12-01' =
   kind: 'LogAlert'
   properties: {
     displayName: 'Billing: webhook signature failures'
-    description: 'More than ${signatureFailuresPerHour} webhooks in an hour were rejected because their Stripe-Signature matches no configured secret. Usually a webhook secret rotation gone wrong: Stripe signs with a secret the app does not have, every event is answered 400 and Stripe retries for about three days. Compare the endpoint\'s signing secret(s) in Stripe with the Key Vault secret stripe-webhook-secret and follow README Operations: Rotating the webhook secret. Stray calls from scanners also count here.'
+    description: 'More than ${signatureFailuresPerHour} webhooks in an hour were rejected because their Stripe-Signature matches no configured secret. Usually a webhook secret rotation gone wrong: Stripe signs with a secret the app does not have, every event is answered 400 and Stripe retries for about three days. Compare the endpoint\'s signing secret(s) in Stripe with the Key Vault secret stripe-webhook-secret and follow docs/operations.md: Rotating the webhook secret. Stray calls from scanners also count here.'
     severity: 1
     enabled: true
     scopes: [insights.id]
@@ -128,7 +128,7 @@ resource applyLag 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   kind: 'LogAlert'
   properties: {
     displayName: 'Billing: Stripe events applied late'
-    description: 'A Stripe event was applied more than ${applyLagSeconds} s after Stripe created it (ApplyLagSeconds of the applier\'s outcome log): tenants waited that long for a plan change. Causes: the stripe-events queue is backed up (check its length and ApplyStripeEvent failures), the database or Stripe was slow or down (see the dependency alert), or Stripe delivered late after failed deliveries (the Stripe Dashboard shows the endpoint\'s delivery attempts). If events are failing, fix the cause; they retry by themselves and the ones that reached the poison queue need a replay (README Operations: Replay).'
+    description: 'A Stripe event was applied more than ${applyLagSeconds} s after Stripe created it (ApplyLagSeconds of the applier\'s outcome log): tenants waited that long for a plan change. Causes: the stripe-events queue is backed up (check its length and ApplyStripeEvent failures), the database or Stripe was slow or down (see the dependency alert), or Stripe delivered late after failed deliveries (the Stripe Dashboard shows the endpoint\'s delivery attempts). If events are failing, fix the cause; they retry by themselves and the ones that reached the poison queue need a replay (docs/operations.md: Replay).'
     severity: 2
     enabled: true
     scopes: [insights.id]
@@ -235,7 +235,7 @@ resource reconcileDrift 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   kind: 'LogAlert'
   properties: {
     displayName: 'Billing: reconciliation found drift'
-    description: 'The ReconcileSubscriptions run found tenants whose plan differed from what Stripe shows. Repaired (log Reconcile repaired drift for tenant … subscription …: …): the tenant is right now, but webhooks were missed; look for a poison or signature alert and, in the Stripe Dashboard, the webhook endpoint\'s failed deliveries. Drift that recurs for the same tenant points to a bug in applying events. Not repaired (log Tenant … is on paid subscription …, which Stripe does not show; left unchanged): check that the app uses the right Stripe account and key, then decide in the Stripe Dashboard (README Operations: Reconciliation with Stripe).'
+    description: 'The ReconcileSubscriptions run found tenants whose plan differed from what Stripe shows. Repaired (log Reconcile repaired drift for tenant … subscription …: …): the tenant is right now, but webhooks were missed; look for a poison or signature alert and, in the Stripe Dashboard, the webhook endpoint\'s failed deliveries. Drift that recurs for the same tenant points to a bug in applying events. Not repaired (log Tenant … is on paid subscription …, which Stripe does not show; left unchanged): check that the app uses the right Stripe account and key, then decide in the Stripe Dashboard (docs/operations.md: Reconciliation with Stripe).'
     severity: 2
     enabled: true
     scopes: [insights.id]
@@ -269,7 +269,7 @@ resource duplicateSubscription 'Microsoft.Insights/scheduledQueryRules@2023-12-0
   kind: 'LogAlert'
   properties: {
     displayName: 'Billing: a tenant is charged for two subscriptions'
-    description: 'A tenant has two live Stripe subscriptions (log Tenant … has 2 live subscriptions: it keeps sub_A (created first); sub_B must be refunded and canceled in Stripe; outcome duplicate_subscription in webhook_events): two Checkout Sessions were paid, and the customer is being charged twice. The tenant keeps its oldest subscription. Check both in the Stripe Dashboard, cancel the one the log names immediately and refund its paid invoice (README Operations: A tenant paid twice).'
+    description: 'A tenant has two live Stripe subscriptions (log Tenant … has 2 live subscriptions: it keeps sub_A (created first); sub_B must be refunded and canceled in Stripe; outcome duplicate_subscription in webhook_events): two Checkout Sessions were paid, and the customer is being charged twice. The tenant keeps its oldest subscription. Check both in the Stripe Dashboard, cancel the one the log names immediately and refund its paid invoice (docs/operations.md: A tenant paid twice).'
     severity: 1
     enabled: true
     scopes: [insights.id]

@@ -24,7 +24,7 @@ param signingKeyUri string
 param databaseHost string
 param databaseName string
 
-@description('Non-secret settings of DESIGN.md section 4.')
+@description('Non-secret app settings (docs/settings.md).')
 param frontendBaseUrl string
 param stripePricePro string
 param stripePriceEnterprise string

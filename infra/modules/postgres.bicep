@@ -74,7 +74,7 @@ resource tls 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-0
   properties: { value: 'TLSv1.2', source: 'user-override' }
 }
 
-@description('Sized with the app\'s pool and instance count (main.bicep, README "Operations").')
+@description('Sized with the app\'s pool and instance count (main.bicep, docs/operations.md).')
 resource maxConnectionsSetting 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-01' = {
   parent: server
   name: 'max_connections'

@@ -10,7 +10,7 @@ param tags object
 @allowed(['Free', 'Standard'])
 param skuName string
 
-// The billing frontend (web/out, a static Next.js export). Not linked to a repository: the README's deploy
+// The billing frontend (web/out, a static Next.js export). Not linked to a repository: docs/deploy.md
 // section uploads web/out with the deployment token (`az staticwebapp secrets list`), so no token is an output.
 resource site 'Microsoft.Web/staticSites@2024-04-01' = {
   name: name

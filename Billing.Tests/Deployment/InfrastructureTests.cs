@@ -1,18 +1,13 @@
 using Billing.Core;
-using Billing.Core.Webhooks;
 using Billing.Functions;
-using Billing.Tests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Configuration;
 using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace Billing.Tests.Infra;
+namespace Billing.Tests.Deployment;
 
 /// <summary>
-/// The Bicep template against the code: every setting the app reads is set in Azure, and the README's deploy
+/// The Bicep template against the code: every setting the app reads is set in Azure, and docs/deploy.md's
 /// commands name what the parameter files read. Reads infra/.build/main.json, which scripts/check-infra.sh
 /// (run by scripts/test.sh before the suite) compiles from infra/main.bicep.
 /// </summary>
@@ -107,10 +102,9 @@ public sealed partial class InfrastructureTests
     }
 
     [Fact]
-    public void Readme_deploy_commands_set_what_the_parameter_files_read()
+    public void Deploy_commands_set_what_the_parameter_files_read()
     {
-        var readme = File.ReadAllText(RepoPaths.Of("README.md"));
-        var deploy = readme[readme.IndexOf("## Deploy to Azure", StringComparison.Ordinal)..];
+        var deploy = File.ReadAllText(RepoPaths.Of("docs", "deploy.md"));
         foreach (var file in Directory.GetFiles(RepoPaths.Of("infra", "env"), "*.bicepparam"))
         {
             Assert.Contains($"infra/env/{Path.GetFileName(file)}", deploy);

@@ -1,8 +1,4 @@
-using Billing.Core.Webhooks;
-using Billing.Tests.Infrastructure;
-using System.Text.Json.Nodes;
-
-namespace Billing.Tests.Infra;
+namespace Billing.Tests.Deployment;
 
 /// <summary>
 /// The alerts of infra/modules/alerts.bicep as Azure receives them: infra/.build/main.json, compiled from

@@ -1,9 +1,6 @@
-using Billing.Tests.Infrastructure;
-using Npgsql;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace Billing.Tests.Infra;
+namespace Billing.Tests.Deployment;
 
 /// <summary>
 /// The connection budget and the worker's telemetry settings, read from the compiled template
