@@ -76,7 +76,7 @@ public sealed class UsageRolloverTests : IAsyncLifetime
     public async Task A_batch_reaches_its_tenants_through_the_primary_key_not_a_scan_of_every_tenant()
     {
         await SeedEndedTenantsAsync(20_000);
-        await using var connection = new NpgsqlConnection(_database);
+        await using var connection = new NpgsqlConnection(_app.Database);
         await connection.OpenAsync();
         await using (var analyze = new NpgsqlCommand("ANALYZE tenants", connection)) await analyze.ExecuteNonQueryAsync();
         await using var tx = await connection.BeginTransactionAsync();
