@@ -377,7 +377,7 @@ public sealed class StripeEventApplier(
         }
         return new SubscriptionState(evt.ObjectReference("customer"), subscriptionId, tier, status,
             evt.ObjectBool("cancel_at_period_end"), evt.SubscriptionPeriod(), evt.ObjectTime("created"), ours?.Interval,
-            evt.ObjectTime("trial_end"), evt.ObjectTime("cancel_at"));
+            evt.ObjectTime("trial_end"), evt.ObjectTime("cancel_at"), evt.ObjectString("currency")?.ToLowerInvariant());
     }
 
     /// <summary>The tenant from metadata, else by the subscription we already know, else by Stripe customer; locked until the transaction ends.</summary>
