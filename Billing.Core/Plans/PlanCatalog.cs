@@ -77,16 +77,16 @@ public static class PlanCatalog
         new PlanLimits(1_000, 100, 100_000),
         ["Up to 1,000 shipments a month", "Up to 100 escrows a month", "100,000 API calls a month", "Email support"],
         [
-            PlanPrice.Of(BillingInterval.Month, Currencies.Usd, 99), PlanPrice.Of(BillingInterval.Year, Currencies.Usd, 990),
-            PlanPrice.Of(BillingInterval.Month, Currencies.Krw, 129_000), PlanPrice.Of(BillingInterval.Year, Currencies.Krw, 1_290_000),
+            PlanPrice.Of(BillingInterval.Month, Currencies.Usd, 99), PlanPrice.Of(BillingInterval.Month, Currencies.Krw, 129_000),
+            PlanPrice.Of(BillingInterval.Year, Currencies.Usd, 990), PlanPrice.Of(BillingInterval.Year, Currencies.Krw, 1_290_000),
         ]);
 
     public static readonly Plan Enterprise = new(PlanTier.Enterprise, "Enterprise",
         new PlanLimits(PlanLimits.Unlimited, PlanLimits.Unlimited, PlanLimits.Unlimited),
         ["Unlimited shipments", "Unlimited escrows", "Unlimited API calls", "Priority support with SLA"],
         [
-            PlanPrice.Of(BillingInterval.Month, Currencies.Usd, 499), PlanPrice.Of(BillingInterval.Year, Currencies.Usd, 4_990),
-            PlanPrice.Of(BillingInterval.Month, Currencies.Krw, 649_000), PlanPrice.Of(BillingInterval.Year, Currencies.Krw, 6_490_000),
+            PlanPrice.Of(BillingInterval.Month, Currencies.Usd, 499), PlanPrice.Of(BillingInterval.Month, Currencies.Krw, 649_000),
+            PlanPrice.Of(BillingInterval.Year, Currencies.Usd, 4_990), PlanPrice.Of(BillingInterval.Year, Currencies.Krw, 6_490_000),
         ]);
 
     public static IReadOnlyList<Plan> All { get; } = [Free, Pro, Enterprise];
