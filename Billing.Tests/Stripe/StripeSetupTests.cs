@@ -198,7 +198,7 @@ public sealed class StripeSetupTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(run.Requests, r => Assert.Equal("GET", r.Method));
         Assert.Empty(_stripe.Products);
         Assert.Contains("Dry run: nothing was changed", run.Stdout);
-        Assert.Contains("create price loginexus_enterprise_yearly: 499000 usd a year", run.Stdout);
+        Assert.Contains("create price loginexus_enterprise_yearly: 4990.00 USD, 6490000 KRW a year", run.Stdout);
         Assert.Contains("create webhook endpoint " + WebhookUrl, run.Stdout);
     }
 

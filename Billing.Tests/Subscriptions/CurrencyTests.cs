@@ -125,7 +125,7 @@ public sealed class CurrencyRecordTests(ApplierFixture fixture) : IClassFixture<
         var paying = await fixture.Services.GetRequiredService<SubscriptionService>().GetAsync(tenant, default);
         Assert.Equal("krw", paying.Currency);
 
-        Assert.Equal("applied", await ApplyAsync(StripeEvents.Event("customer.subscription.deleted", won, ApplierFixture.Now.AddMinutes(-1))));
+        Assert.Equal("applied", await ApplyAsync(StripeEvents.Event("customer.subscription.deleted", (System.Text.Json.Nodes.JsonObject)won.DeepClone(), ApplierFixture.Now.AddMinutes(-1))));
         var ended = await fixture.Services.GetRequiredService<SubscriptionService>().GetAsync(tenant, default);
         Assert.Equal(Billing.Core.Plans.PlanTier.Free, ended.PlanTier);
         Assert.Equal("krw", ended.Currency);
