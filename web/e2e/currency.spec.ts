@@ -22,6 +22,12 @@ test("korean_pricing_page_shows_won_and_a_demo_checkout_from_it_ends_with_a_krw_
   await expect(page.locator("main")).not.toContainText("US$");
   await expectAccessible(page);
   await screenshots(page, "ko-pricing-krw");
+  // Yearly: the won price and what a year saves, in won too.
+  await page.getByRole("radio", { name: "연간" }).check();
+  await expect(proCard).toContainText("₩1,290,000");
+  await expect(proCard).toContainText("₩258,000");
+  await screenshots(page, "ko-pricing-krw-yearly");
+  await page.getByRole("radio", { name: "월간" }).check();
 
   await proCard.getByRole("button", { name: "프로 요금제로 업그레이드" }).click();
   await expect(page).toHaveURL(/\/ko\/billing\/$/, { timeout: 40_000 });
