@@ -129,7 +129,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     }
 
     /// <summary>Stripe's currency codes: three lowercase letters.</summary>
-    private const string CurrencyCheck = "currency IS NULL OR currency ~ '^[a-z]{3}$'";
+    private const string CurrencyCheck = "currency IS NULL OR currency ~ '^[a-z][a-z][a-z]$'";
 
     private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<BillingInterval, string> IntervalConverter =
         new(interval => WireNames.Of(interval), text => ParseInterval(text));

@@ -27,12 +27,12 @@ namespace Billing.Core.Data.Migrations
             migrationBuilder.AddCheckConstraint(
                 name: "ck_tenants_currency",
                 table: "tenants",
-                sql: "currency IS NULL OR currency ~ '^[a-z]{3}$'");
+                sql: "currency IS NULL OR currency ~ '^[a-z][a-z][a-z]$'");
 
             migrationBuilder.AddCheckConstraint(
                 name: "ck_subscriptions_currency",
                 table: "subscriptions",
-                sql: "currency IS NULL OR currency ~ '^[a-z]{3}$'");
+                sql: "currency IS NULL OR currency ~ '^[a-z][a-z][a-z]$'");
 
             // Every price before this migration was in US dollars.
             migrationBuilder.Sql("UPDATE subscriptions SET currency = 'usd' WHERE plan_tier IS NOT NULL;");

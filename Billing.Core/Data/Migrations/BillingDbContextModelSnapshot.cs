@@ -160,7 +160,7 @@ namespace Billing.Core.Data.Migrations
                         {
                             t.HasCheckConstraint("ck_subscriptions_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
 
-                            t.HasCheckConstraint("ck_subscriptions_currency", "currency IS NULL OR currency ~ '^[a-z]{3}$'");
+                            t.HasCheckConstraint("ck_subscriptions_currency", "currency IS NULL OR currency ~ '^[a-z][a-z][a-z]$'");
 
                             t.HasCheckConstraint("ck_subscriptions_plan_tier", "plan_tier IS NULL OR plan_tier IN ('pro', 'enterprise')");
                         });
@@ -339,7 +339,7 @@ namespace Billing.Core.Data.Migrations
                         {
                             t.HasCheckConstraint("ck_tenants_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
 
-                            t.HasCheckConstraint("ck_tenants_currency", "currency IS NULL OR currency ~ '^[a-z]{3}$'");
+                            t.HasCheckConstraint("ck_tenants_currency", "currency IS NULL OR currency ~ '^[a-z][a-z][a-z]$'");
 
                             t.HasCheckConstraint("ck_tenants_limits_tier", "limits_tier IN ('free', 'pro', 'enterprise')");
 
