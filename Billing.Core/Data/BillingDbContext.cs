@@ -30,6 +30,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
                 .HasDefaultValue(PlanTier.Free)
                 .HasSentinel((PlanTier)(-1));
             t.Property(x => x.BillingInterval).HasConversion(IntervalConverter);
+            t.Property(x => x.Currency).HasMaxLength(3);
             t.Property(x => x.LimitsTier)
                 .HasConversion(tier => WireNames.Of(tier), text => ParseTier(text))
                 .HasDefaultValue(PlanTier.Free)
@@ -42,6 +43,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
                 x.HasCheckConstraint("ck_tenants_plan_tier", "plan_tier IN ('free', 'pro', 'enterprise')");
                 x.HasCheckConstraint("ck_tenants_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
                 x.HasCheckConstraint("ck_tenants_limits_tier", "limits_tier IN ('free', 'pro', 'enterprise')");
+                x.HasCheckConstraint("ck_tenants_currency", CurrencyCheck);
             });
         });
 
@@ -79,6 +81,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             s.HasIndex(x => x.TenantId);
             s.Property(x => x.PlanTier).HasConversion(tier => tier == null ? null : WireNames.Of(tier.Value), text => text == null ? null : ParseTier(text));
             s.Property(x => x.BillingInterval).HasConversion(IntervalConverter);
+            s.Property(x => x.Currency).HasMaxLength(3);
             s.Ignore(x => x.StatePosition);
             s.Ignore(x => x.PaymentPosition);
             s.Ignore(x => x.HasState);
@@ -90,6 +93,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             {
                 x.HasCheckConstraint("ck_subscriptions_plan_tier", "plan_tier IS NULL OR plan_tier IN ('pro', 'enterprise')");
                 x.HasCheckConstraint("ck_subscriptions_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
+                x.HasCheckConstraint("ck_subscriptions_currency", CurrencyCheck);
             });
         });
 
@@ -121,6 +125,9 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             c.ToTable(x => x.HasCheckConstraint("ck_usage_consumptions_quantity", "quantity BETWEEN 1 AND 1000"));
         });
     }
+
+    /// <summary>Stripe's currency codes: three lowercase letters.</summary>
+    private const string CurrencyCheck = "currency IS NULL OR currency ~ '^[a-z][a-z][a-z]$'";
 
     private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<BillingInterval, string> IntervalConverter =
         new(interval => WireNames.Of(interval), text => ParseInterval(text));

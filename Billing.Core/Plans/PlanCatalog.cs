@@ -26,11 +26,16 @@ public enum BillingInterval { Month, Year }
 /// <paramref name="Interval"/>. A plan lists its prices per interval and currency, so another currency of the
 /// same Stripe price is one more entry, not another shape.
 /// </summary>
-public sealed record PlanPrice(BillingInterval Interval, string Currency, long Amount);
+public sealed record PlanPrice(BillingInterval Interval, string Currency, long Amount)
+{
+    /// <summary>A price written as people say it (<c>99</c> dollars, <c>129_000</c> won), kept in Stripe's minor units.</summary>
+    public static PlanPrice Of(BillingInterval interval, string currency, decimal amount) =>
+        new(interval, currency, Currencies.ToMinorUnits(currency, amount));
+}
 
 public sealed record Plan(PlanTier Tier, string Name, PlanLimits Limits, IReadOnlyList<string> Features, IReadOnlyList<PlanPrice> Prices)
 {
-    public const string DefaultCurrency = "usd";
+    public const string DefaultCurrency = Currencies.Usd;
 
     /// <summary>The price for <paramref name="interval"/> in <paramref name="currency"/>; null when the plan has none (free).</summary>
     public PlanPrice? PriceFor(BillingInterval interval, string currency = DefaultCurrency) =>
@@ -39,6 +44,13 @@ public sealed record Plan(PlanTier Tier, string Name, PlanLimits Limits, IReadOn
     public long PriceMonthly => PriceFor(BillingInterval.Month)?.Amount ?? 0;
 
     public string Currency => DefaultCurrency;
+
+    /// <summary>The intervals this plan is sold by, each one Stripe price (its currencies are that price's <c>currency_options</c>).</summary>
+    public IReadOnlyList<BillingInterval> Intervals => Prices.Select(p => p.Interval).Distinct().ToList();
+
+    /// <summary>The prices of one interval: the default currency's first, then the other currencies of the same Stripe price.</summary>
+    public IReadOnlyList<PlanPrice> PricesFor(BillingInterval interval) =>
+        Prices.Where(p => p.Interval == interval).OrderBy(p => p.Currency == DefaultCurrency ? 0 : 1).ThenBy(p => p.Currency, StringComparer.Ordinal).ToList();
 
     /// <summary>The Stripe lookup key of this plan's price for <paramref name="interval"/>, e.g. <c>loginexus_pro_yearly</c>.</summary>
     public string LookupKey(BillingInterval interval) =>
@@ -59,15 +71,23 @@ public static class PlanCatalog
         ["Up to 50 shipments a month", "Up to 5 escrows a month", "1,000 API calls a month", "Community support"],
         []);
 
+    // Each price in US dollars and in Korean won (round won amounts for the Korean market, not a conversion): one Stripe
+    // price per plan and interval, USD its default currency and KRW one of its currency_options.
     public static readonly Plan Pro = new(PlanTier.Pro, "Pro",
         new PlanLimits(1_000, 100, 100_000),
         ["Up to 1,000 shipments a month", "Up to 100 escrows a month", "100,000 API calls a month", "Email support"],
-        [new(BillingInterval.Month, "usd", 9_900), new(BillingInterval.Year, "usd", 99_000)]);
+        [
+            PlanPrice.Of(BillingInterval.Month, Currencies.Usd, 99), PlanPrice.Of(BillingInterval.Month, Currencies.Krw, 129_000),
+            PlanPrice.Of(BillingInterval.Year, Currencies.Usd, 990), PlanPrice.Of(BillingInterval.Year, Currencies.Krw, 1_290_000),
+        ]);
 
     public static readonly Plan Enterprise = new(PlanTier.Enterprise, "Enterprise",
         new PlanLimits(PlanLimits.Unlimited, PlanLimits.Unlimited, PlanLimits.Unlimited),
         ["Unlimited shipments", "Unlimited escrows", "Unlimited API calls", "Priority support with SLA"],
-        [new(BillingInterval.Month, "usd", 49_900), new(BillingInterval.Year, "usd", 499_000)]);
+        [
+            PlanPrice.Of(BillingInterval.Month, Currencies.Usd, 499), PlanPrice.Of(BillingInterval.Month, Currencies.Krw, 649_000),
+            PlanPrice.Of(BillingInterval.Year, Currencies.Usd, 4_990), PlanPrice.Of(BillingInterval.Year, Currencies.Krw, 6_490_000),
+        ]);
 
     public static IReadOnlyList<Plan> All { get; } = [Free, Pro, Enterprise];
 

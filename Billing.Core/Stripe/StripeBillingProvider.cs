@@ -38,6 +38,8 @@ public sealed class StripeBillingProvider(IStripeClient stripe, IOptions<StripeO
                 Customer = request.CustomerId,
                 ClientReferenceId = request.TenantId.ToString(),
                 LineItems = [new() { Price = settings.PriceFor(request.Tier, request.Interval), Quantity = 1 }],
+                // One of the price's currencies (its default or a currency_options entry): the subscription bills in it.
+                Currency = request.Currency,
                 SubscriptionData = new()
                 {
                     Metadata = metadata,

@@ -17,7 +17,8 @@ public sealed record SetupReport(bool DryRun, IReadOnlyList<string> Changes, IRe
 
 /// <summary>
 /// Makes a Stripe account match the code (the operator's <c>stripe-setup</c>): a product per paid plan, its
-/// monthly and yearly prices under lookup keys with the catalogue's amounts, the billing portal configuration,
+/// monthly and yearly prices under lookup keys with the catalogue's amounts (USD, and KRW as a <c>currency_options</c>
+/// entry of the same price), the billing portal configuration,
 /// and the webhook endpoint subscribed to exactly the event types the applier handles
 /// (<see cref="EventPosition.HandledEventTypes"/>). It reads first and writes only what differs, so a second run
 /// changes nothing. A price is never edited: a changed amount is a new price that takes the lookup key
@@ -47,8 +48,8 @@ public sealed class StripeSetup(IStripeClient stripe, StripeCalls calls)
 
         var settings = new List<SetupSetting>();
         foreach (var plan in PlanCatalog.Paid)
-        foreach (var price in plan.Prices)
-            settings.Add(new SetupSetting(PriceSetting(plan.Tier, price.Interval), prices[plan.LookupKey(price.Interval)]));
+        foreach (var interval in plan.Intervals)
+            settings.Add(new SetupSetting(PriceSetting(plan.Tier, interval), prices[plan.LookupKey(interval)]));
         settings.Add(new SetupSetting("STRIPE_PORTAL_CONFIGURATION", portal));
         settings.Add(new SetupSetting("STRIPE_WEBHOOK_SECRET", secret, Secret: true));
         return new SetupReport(dryRun, run.Changes, settings, run.Notes);
@@ -104,32 +105,39 @@ public sealed class StripeSetup(IStripeClient stripe, StripeCalls calls)
         }
     }
 
-    /// <summary>Each catalogue price's id by lookup key; null where a dry run would create it.</summary>
+    /// <summary>
+    /// Each catalogue price's id by lookup key; null where a dry run would create it. One Stripe price per plan and
+    /// interval: the default currency's amount as <c>unit_amount</c>, every other currency's in <c>currency_options</c>
+    /// (Stripe lists those only when asked to expand them).
+    /// </summary>
     private async Task<Dictionary<string, string?>> EnsurePricesAsync(Run run, CancellationToken ct)
     {
         var service = new PriceService(stripe);
-        var wanted = PlanCatalog.Paid.SelectMany(plan => plan.Prices.Select(price => (Plan: plan, Price: price))).ToList();
+        var wanted = PlanCatalog.Paid.SelectMany(plan => plan.Intervals.Select(interval => (Plan: plan, Prices: plan.PricesFor(interval)))).ToList();
         var found = await calls.CallAsync("list prices", null, r => service.ListAsync(new PriceListOptions
         {
-            LookupKeys = wanted.Select(w => w.Plan.LookupKey(w.Price.Interval)).ToList(),
+            LookupKeys = wanted.Select(w => w.Plan.LookupKey(w.Prices[0].Interval)).ToList(),
+            Expand = ["data.currency_options"],
             Limit = 100,
         }, r, ct), ct);
 
         var ids = new Dictionary<string, string?>();
-        foreach (var (plan, price) in wanted)
+        foreach (var (plan, prices) in wanted)
         {
-            var key = plan.LookupKey(price.Interval);
+            var (main, options) = (prices[0], prices.Skip(1).ToList());
+            var key = plan.LookupKey(main.Interval);
             var current = found.Data.FirstOrDefault(p => p.LookupKey == key);
-            if (current is not null && Matches(current, plan, price))
+            if (current is not null && Matches(current, plan, main, options))
             {
                 ids[key] = current.Id;
                 continue;
             }
 
-            var what = $"{price.Amount} {price.Currency} a {WireNames.Of(price.Interval)}";
+            var what = $"{string.Join(", ", prices.Select(p => Currencies.Describe(p.Currency, p.Amount)))} a {WireNames.Of(main.Interval)}";
             run.Changes.Add(current is null
                 ? $"create price {key}: {what}"
-                : $"replace price {key} ({current.Id}: {current.UnitAmount} {current.Currency}{(current.Active ? "" : ", archived")}) with {what}");
+                : $"replace price {key} ({current.Id}: {string.Join(", ", Amounts(current).Select(a => Currencies.Describe(a.Currency, a.Amount)))}" +
+                  $"{(current.Active ? "" : ", archived")}) with {what}");
             if (run.DryRun)
             {
                 ids[key] = null;
@@ -138,9 +146,11 @@ public sealed class StripeSetup(IStripeClient stripe, StripeCalls calls)
             var created = await calls.CallAsync("create price", run.Key(key), r => service.CreateAsync(new PriceCreateOptions
             {
                 Product = plan.ProductId,
-                UnitAmount = price.Amount,
-                Currency = price.Currency,
-                Recurring = new PriceRecurringOptions { Interval = WireNames.Of(price.Interval) },
+                UnitAmount = main.Amount,
+                Currency = main.Currency,
+                CurrencyOptions = options.Count == 0 ? null
+                    : options.ToDictionary(o => o.Currency, o => new PriceCurrencyOptionsOptions { UnitAmount = o.Amount }),
+                Recurring = new PriceRecurringOptions { Interval = WireNames.Of(main.Interval) },
                 LookupKey = key,
                 TransferLookupKey = current is null ? null : true,
                 Metadata = new Dictionary<string, string> { ["plan_tier"] = WireNames.Of(plan.Tier) },
@@ -152,10 +162,18 @@ public sealed class StripeSetup(IStripeClient stripe, StripeCalls calls)
         return ids;
     }
 
-    private static bool Matches(Price stripePrice, Plan plan, PlanPrice price) =>
-        stripePrice.Active && stripePrice.ProductId == plan.ProductId && stripePrice.UnitAmount == price.Amount &&
-        stripePrice.Currency == price.Currency && stripePrice.Recurring is { IntervalCount: 1 } recurring &&
-        recurring.Interval == WireNames.Of(price.Interval);
+    private static bool Matches(Price stripePrice, Plan plan, PlanPrice main, IReadOnlyList<PlanPrice> options) =>
+        stripePrice.Active && stripePrice.ProductId == plan.ProductId && stripePrice.Recurring is { IntervalCount: 1 } recurring &&
+        recurring.Interval == WireNames.Of(main.Interval) && stripePrice.Currency == main.Currency &&
+        Amounts(stripePrice).OrderBy(a => a.Currency, StringComparer.Ordinal)
+            .SequenceEqual(options.Prepend(main).Select(p => (p.Currency, p.Amount)).OrderBy(a => a.Currency, StringComparer.Ordinal));
+
+    /// <summary>A Stripe price's amount in each of its currencies (Stripe repeats the default currency among the expanded options).</summary>
+    private static IEnumerable<(string Currency, long Amount)> Amounts(Price price) =>
+        (price.CurrencyOptions ?? [])
+            .Where(o => o.Key != price.Currency)
+            .Select(o => (o.Key, o.Value.UnitAmount ?? -1))
+            .Prepend((price.Currency, price.UnitAmount ?? -1));
 
     /// <summary>The portal: invoices, payment methods, customer details, cancel at period end with reasons, and switching among exactly our prices.</summary>
     private async Task<string?> EnsurePortalAsync(Run run, IReadOnlyDictionary<string, string?> prices, CancellationToken ct)
@@ -166,7 +184,7 @@ public sealed class StripeSetup(IStripeClient stripe, StripeCalls calls)
             Limit = 100,
         }, r, ct), ct);
         var current = found.Data.FirstOrDefault(c => c.Metadata?.GetValueOrDefault(PortalMarkerKey) == PortalMarkerValue);
-        var products = PlanCatalog.Paid.Select(plan => (Product: plan.ProductId, Prices: plan.Prices.Select(p => prices[plan.LookupKey(p.Interval)]).ToList())).ToList();
+        var products = PlanCatalog.Paid.Select(plan => (Product: plan.ProductId, Prices: plan.Intervals.Select(i => prices[plan.LookupKey(i)]).ToList())).ToList();
 
         if (current is not null && current.Active && Describe(current).SequenceEqual(Describe(products)))
             return current.Id;

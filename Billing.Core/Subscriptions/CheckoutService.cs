@@ -18,6 +18,7 @@ public sealed class CheckoutService(
     public const string RedirectUrlRule = "must be an absolute URL on the frontend's origin (FRONTEND_BASE_URL)";
     public const string IntervalRule = "must be month or year";
     public const string LocaleRule = "must be en or ko";
+    public const string CurrencyRule = Currencies.Rule;
 
     /// <summary>The languages of the pages; Checkout opens in the one the page was in.</summary>
     public static readonly IReadOnlyList<string> Locales = ["en", "ko"];
@@ -36,6 +37,8 @@ public sealed class CheckoutService(
             throw BillingException.Validation("interval", $"{choice.Interval} is not offered for {planTier}: GET /plans lists the prices there are");
         if (choice.Locale is not null && !Locales.Contains(choice.Locale))
             throw BillingException.Validation("locale", LocaleRule);
+        if (choice.Currency is not null && !Currencies.IsOffered(choice.Currency))
+            throw BillingException.Validation("currency", CurrencyRule);
         var success = WithSessionId(RedirectOrDefault("success_url", successUrl, "/en/billing/success/"));
         var cancel = RedirectOrDefault("cancel_url", cancelUrl, "/en/billing/canceled/");
 
@@ -53,14 +56,32 @@ public sealed class CheckoutService(
                 "This tenant has a subscription that is being set up or waits for payment; finish or cancel it through the billing portal.");
         }
 
+        var currency = CurrencyFor(tenant, choice.Currency);
+
         var customerId = tenant.StripeCustomerId ?? await EnsureCustomerAsync(tenantId, ct);
         // A trial is for a tenant's first subscription only.
         int? trialDays = stripe.Value.TrialDays > 0 && !await HadSubscriptionAsync(tenantId, ct) ? stripe.Value.TrialDays : null;
         var session = await OpenOnlySessionAsync(
-            new CheckoutSessionRequest(tenantId, customerId, tier, success, cancel, interval, choice.Locale, trialDays), ct);
-        logger.LogInformation("Started checkout {SessionId} for {Tier} ({Interval}ly) for tenant {TenantId}",
-            session.SessionId, planTier, WireNames.Of(interval), tenantId);
+            new CheckoutSessionRequest(tenantId, customerId, tier, success, cancel, interval, choice.Locale, trialDays, currency), ct);
+        logger.LogInformation("Started checkout {SessionId} for {Tier} ({Interval}ly, {Currency}) for tenant {TenantId}",
+            session.SessionId, planTier, WireNames.Of(interval), currency, tenantId);
         return session;
+    }
+
+    /// <summary>
+    /// The currency a checkout charges in: the one asked for, else the one the tenant already pays in, else USD. Stripe
+    /// keeps a customer on the currency of its first subscription and refuses another, so asking for another is a 409
+    /// that names the tenant's currency.
+    /// </summary>
+    private static string CurrencyFor(Tenant tenant, string? asked)
+    {
+        if (tenant.Currency is { } paysIn && asked is not null && asked != paysIn)
+        {
+            throw new BillingException(ErrorKind.Conflict, "currency_mismatch",
+                $"This tenant pays in {paysIn.ToUpperInvariant()}, and Stripe keeps a customer on one currency: check out in {paysIn}, not {asked}.",
+                new Dictionary<string, object?> { ["currency"] = paysIn });
+        }
+        return asked ?? tenant.Currency ?? Plan.DefaultCurrency;
     }
 
     public async Task<string> CreatePortalAsync(Guid tenantId, string? returnUrl, string? flow, CancellationToken ct)
@@ -216,5 +237,5 @@ public sealed class CheckoutService(
         : successUrl + (successUrl.Contains('?') ? "&" : "?") + "session_id=" + SessionIdPlaceholder;
 }
 
-/// <summary>What the buyer chose on the pricing page; <see cref="Interval"/> defaults to month.</summary>
-public sealed record CheckoutChoice(string? PlanTier, string? SuccessUrl, string? CancelUrl, string? Interval = null, string? Locale = null);
+/// <summary>What the buyer chose on the pricing page; <see cref="Interval"/> defaults to month, <see cref="Currency"/> to the tenant's (else usd).</summary>
+public sealed record CheckoutChoice(string? PlanTier, string? SuccessUrl, string? CancelUrl, string? Interval = null, string? Locale = null, string? Currency = null);

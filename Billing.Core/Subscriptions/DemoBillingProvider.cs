@@ -37,7 +37,7 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
         var periodEnd = request.Interval == BillingInterval.Year ? now.AddYears(1) : now.AddMonths(1);
         var created = Subscription(new TenantSubscription(request.TenantId, subscriptionId, request.CustomerId, request.Tier,
             trialEnd is null ? SubscriptionStatuses.Active : SubscriptionStatuses.Trialing, new BillingPeriod(now, periodEnd),
-            false, trialEnd, null, now), request.Tier);
+            false, trialEnd, null, now, request.Currency), request.Tier);
 
         await queue.SendAsync(Event(EventTypes.CheckoutSessionCompleted, completed, now), ct);
         await queue.SendAsync(Event(EventTypes.CustomerSubscriptionCreated, created, now), ct);
@@ -55,14 +55,17 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
     /// </summary>
     public Task<ChangeAmounts> PreviewChangeAsync(TenantSubscription subscription, PlanTier target, DateTimeOffset? prorationDate, CancellationToken ct)
     {
-        var (from, to) = (PlanCatalog.For(subscription.Tier), PlanCatalog.For(target));
+        // The amounts in the subscription's own currency and interval, as Stripe's preview would give them.
+        var (interval, currency) = (IntervalOf(subscription.Period), subscription.Currency);
+        var from = PlanCatalog.For(subscription.Tier).PriceFor(interval, currency)?.Amount ?? 0;
+        var to = PlanCatalog.For(target).PriceFor(interval, currency)?.Amount ?? 0;
         long now = 0;
         if (prorationDate is { } at && subscription.Status != SubscriptionStatuses.Trialing)
         {
             var left = Math.Clamp((subscription.Period.End - at) / (subscription.Period.End - subscription.Period.Start), 0, 1);
-            now = Math.Max(0, (long)Math.Round((to.PriceMonthly - from.PriceMonthly) * left));
+            now = Math.Max(0, (long)Math.Round((to - from) * left));
         }
-        return Task.FromResult(new ChangeAmounts(now, to.PriceMonthly, to.Currency));
+        return Task.FromResult(new ChangeAmounts(now, to, currency));
     }
 
     /// <summary>The demo payment always goes through: the new price and its paid invoice go on the queue.</summary>
@@ -116,7 +119,7 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
 
     private JsonObject Subscription(TenantSubscription s, PlanTier tier) => new()
     {
-        ["id"] = s.SubscriptionId, ["object"] = "subscription", ["customer"] = s.CustomerId, ["status"] = s.Status,
+        ["id"] = s.SubscriptionId, ["object"] = "subscription", ["customer"] = s.CustomerId, ["status"] = s.Status, ["currency"] = s.Currency,
         ["created"] = (s.StripeCreatedAt ?? s.Period.Start).ToUnixTimeSeconds(),
         ["cancel_at_period_end"] = s.CancelAtPeriodEnd,
         ["cancel_at"] = s.CancelAtPeriodEnd ? s.Period.End.ToUnixTimeSeconds() : null,
@@ -174,13 +177,15 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
         var plan = PlanCatalog.For(tenant.PlanTier);
         // A yearly subscriber is invoiced once a year, at the start of its Stripe year; its usage period is a month of it.
         var yearly = tenant.BillingInterval == BillingInterval.Year;
-        var price = plan.PriceFor(yearly ? BillingInterval.Year : BillingInterval.Month)?.Amount ?? 0;
+        // In the currency the tenant's subscription bills in (a demo checkout in won gives invoices in won).
+        var currency = tenant.Currency ?? Currencies.Usd;
+        var price = plan.PriceFor(yearly ? BillingInterval.Year : BillingInterval.Month, currency)?.Amount ?? 0;
         var all = Enumerable.Range(0, 12)
             .Select(i => yearly ? subscribed.AddYears(-i) : start.AddMonths(-i))
             .Where(periodStart => periodStart >= subscribed)
             .Select(periodStart => new InvoiceSummary(
                 $"in_demo_{tenant.Id:N}_{periodStart:yyyyMM}", $"DEMO-{periodStart:yyyyMM}", "paid", price, price,
-                plan.Currency, periodStart, periodStart, yearly ? periodStart.AddYears(1) : periodStart.AddMonths(1), null, null))
+                currency, periodStart, periodStart, yearly ? periodStart.AddYears(1) : periodStart.AddMonths(1), null, null))
             .ToList();
         var after = startingAfter is null ? 0 : all.FindIndex(i => i.Id == startingAfter) + 1;
         var page = all.Skip(after).Take(limit).ToList();

@@ -5,10 +5,11 @@ namespace Billing.Core.Subscriptions;
 /// <summary>
 /// <paramref name="Locale"/> is the language Checkout opens in (<c>en</c>, <c>ko</c>); null lets Stripe choose.
 /// <paramref name="TrialDays"/>: a first subscription's trial (STRIPE_TRIAL_DAYS), null for none.
+/// <paramref name="Currency"/>: what Checkout charges in (one of the price's currencies, <see cref="Currencies.Offered"/>).
 /// </summary>
 public sealed record CheckoutSessionRequest(
     Guid TenantId, string CustomerId, PlanTier Tier, string SuccessUrl, string CancelUrl,
-    BillingInterval Interval = BillingInterval.Month, string? Locale = null, int? TrialDays = null);
+    BillingInterval Interval = BillingInterval.Month, string? Locale = null, int? TrialDays = null, string Currency = Currencies.Usd);
 
 public sealed record CheckoutSessionCreated(string SessionId, string Url);
 
@@ -76,7 +77,7 @@ public enum PortalFlow { Home, UpdatePaymentMethod }
 /// <summary>The tenant's subscription as the webhook pipeline last recorded it: what a plan change starts from.</summary>
 public sealed record TenantSubscription(
     Guid TenantId, string SubscriptionId, string? CustomerId, PlanTier Tier, string Status, BillingPeriod Period,
-    bool CancelAtPeriodEnd, DateTimeOffset? TrialEnd, string? ScheduleId, DateTimeOffset? StripeCreatedAt);
+    bool CancelAtPeriodEnd, DateTimeOffset? TrialEnd, string? ScheduleId, DateTimeOffset? StripeCreatedAt, string Currency = Currencies.Usd);
 
 /// <summary>Amounts in minor units of <paramref name="Currency"/>, as Stripe's invoice preview gives them.</summary>
 public sealed record ChangeAmounts(long AmountDueNow, long NextAmount, string Currency);

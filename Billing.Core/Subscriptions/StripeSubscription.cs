@@ -27,6 +27,9 @@ public sealed class StripeSubscription
 
     /// <summary>How often its price bills (from the price id); null for a row from before intervals were recorded.</summary>
     public BillingInterval? BillingInterval { get; set; }
+
+    /// <summary>The currency it bills in (Stripe's <c>currency</c>, lowercase); null for a row from before currencies were recorded.</summary>
+    public string? Currency { get; set; }
     public string? Status { get; set; }
     public bool CancelAtPeriodEnd { get; set; }
     public DateTimeOffset? PeriodStart { get; set; }
@@ -98,6 +101,7 @@ public sealed class StripeSubscription
         StripeCreatedAt ??= state.StripeCreatedAt;
         PlanTier = state.Tier ?? PlanTier;
         BillingInterval = state.Interval ?? BillingInterval;
+        Currency = state.Currency ?? Currency;
         Status = state.Status;
         CancelAtPeriodEnd = state.CancelAtPeriodEnd;
         TrialEnd = state.TrialEnd;
@@ -160,4 +164,4 @@ public enum RecordResult
 /// <summary>What a subscription event says about a subscription. <see cref="Tier"/> and <see cref="Interval"/> are null when its price is none of ours.</summary>
 public sealed record SubscriptionState(
     string? CustomerId, string SubscriptionId, PlanTier? Tier, string Status, bool CancelAtPeriodEnd, BillingPeriod? Period, DateTimeOffset? StripeCreatedAt,
-    BillingInterval? Interval = null, DateTimeOffset? TrialEnd = null, DateTimeOffset? CancelAt = null);
+    BillingInterval? Interval = null, DateTimeOffset? TrialEnd = null, DateTimeOffset? CancelAt = null, string? Currency = null);

@@ -127,7 +127,8 @@ public sealed class SubscriptionLifecycle(
             .Where(s => s.SubscriptionId == subscriptionId && !s.Ended)
             .OrderByDescending(s => s.StripeCreatedAt).Select(s => s.Id).FirstOrDefaultAsync(ct);
         return new TenantSubscription(tenantId, subscriptionId, tenant.StripeCustomerId, tenant.PlanTier, tenant.SubscriptionStatus,
-            tenant.CurrentPeriod(clock.GetUtcNow()), tenant.CancelAtPeriodEnd, subscription?.TrialEnd, scheduleId, subscription?.StripeCreatedAt);
+            tenant.CurrentPeriod(clock.GetUtcNow()), tenant.CancelAtPeriodEnd, subscription?.TrialEnd, scheduleId, subscription?.StripeCreatedAt,
+            subscription?.Currency ?? tenant.Currency ?? Currencies.Usd);
     }
 
     private static PlanTier ParseTier(string? planTier)

@@ -6,7 +6,7 @@ public sealed record SubscriptionView(
     Guid TenantId, PlanTier PlanTier, string SubscriptionStatus, bool CancelAtPeriodEnd,
     DateTimeOffset BillingPeriodStart, DateTimeOffset BillingPeriodEnd, string? StripeCustomerId, bool DemoMode,
     PlanTier LimitsTier, DateTimeOffset? TrialEnd, DateTimeOffset? CancelAt, PlanTier? PendingPlanTier, DateTimeOffset? PendingChangeAt,
-    DateTimeOffset? PaymentFailedAt, DateTimeOffset? GraceUntil, BillingInterval? BillingInterval = null);
+    DateTimeOffset? PaymentFailedAt, DateTimeOffset? GraceUntil, BillingInterval? BillingInterval = null, string? Currency = null);
 
 public sealed class SubscriptionService(TenantDirectory tenants, TimeProvider clock, IOptions<StripeOptions> stripe)
 {
@@ -18,6 +18,6 @@ public sealed class SubscriptionService(TenantDirectory tenants, TimeProvider cl
         return new SubscriptionView(tenant.Id, tenant.PlanTier, tenant.SubscriptionStatus, tenant.CancelAtPeriodEnd,
             period.Start, period.End, tenant.StripeCustomerId, stripe.Value.IsDemo,
             tenant.LimitsTierAt(now), tenant.TrialEnd, tenant.CancelAt, tenant.PendingPlanTier, tenant.PendingChangeAt,
-            tenant.PaymentFailedAt, tenant.GraceUntil, tenant.BillingInterval);
+            tenant.PaymentFailedAt, tenant.GraceUntil, tenant.BillingInterval, tenant.Currency);
     }
 }

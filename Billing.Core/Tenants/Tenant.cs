@@ -13,6 +13,12 @@ public sealed class Tenant
 
     /// <summary>How often the tenant pays (its subscription's price); null on the free plan or when not known.</summary>
     public BillingInterval? BillingInterval { get; set; }
+
+    /// <summary>
+    /// The currency the tenant's Stripe customer pays in: its newest subscription's, kept after that one ends (Stripe
+    /// keeps a customer on one currency, so a later checkout must use it); null before the first subscription.
+    /// </summary>
+    public string? Currency { get; set; }
     public string SubscriptionStatus { get; set; } = SubscriptionStatuses.Active;
     public bool CancelAtPeriodEnd { get; set; }
     public DateTimeOffset? BillingPeriodStart { get; set; }
@@ -111,6 +117,9 @@ public sealed class Tenant
             BillingPeriodEnd = month.End;
             ProjectLifecycle(null, schedules, grace);
         }
+        Currency = subscriptions.Where(s => s.Currency is not null)
+            .OrderByDescending(s => s.StripeCreatedAt ?? DateTimeOffset.MinValue).ThenByDescending(s => s.Id, StringComparer.Ordinal)
+            .FirstOrDefault()?.Currency ?? Currency;
         UpdatedAt = now;
         return new SubscriptionProjection(current, live.Where(s => s != current).ToList());
     }

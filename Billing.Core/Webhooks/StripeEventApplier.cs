@@ -386,7 +386,7 @@ public sealed class StripeEventApplier(
         }
         return new SubscriptionState(subscription.Reference("customer"), subscriptionId, tier, status,
             subscription.Bool("cancel_at_period_end"), subscription.SubscriptionPeriod(), subscription.Time("created"), ours?.Interval,
-            subscription.Time("trial_end"), subscription.Time("cancel_at"));
+            subscription.Time("trial_end"), subscription.Time("cancel_at"), subscription.String("currency")?.ToLowerInvariant());
     }
 
     /// <summary>The tenant from metadata, else by the subscription we already know, else by Stripe customer; locked until the transaction ends.</summary>

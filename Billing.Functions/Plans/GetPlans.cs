@@ -14,7 +14,8 @@ public sealed class GetPlans(HttpEndpoint http, PlanOffers offers)
         => http.AnonymousAsync(_ => Task.FromResult(offers.List()), PlansResponse.From, ct);
 }
 
-public sealed record PlansResponse(IReadOnlyList<PlansResponse.PlanBody> Plans)
+/// <summary>Every plan with its prices in every currency (minor units as Stripe counts them), and the currencies there are.</summary>
+public sealed record PlansResponse(IReadOnlyList<PlansResponse.PlanBody> Plans, IReadOnlyList<string> Currencies)
 {
     public sealed record PlanBody(
         string Tier, string Name, long PriceMonthly, string Currency, LimitsBody Limits, IReadOnlyList<string> Features, IReadOnlyList<PriceBody> Prices);
@@ -26,5 +27,6 @@ public sealed record PlansResponse(IReadOnlyList<PlansResponse.PlanBody> Plans)
     public static PlansResponse From(IReadOnlyList<PlanOffer> offers) => new(offers.Select(o => new PlanBody(
         WireNames.Of(o.Plan.Tier), o.Plan.Name, o.Plan.PriceMonthly, o.Plan.Currency,
         new LimitsBody(o.Plan.Limits.Shipments, o.Plan.Limits.Escrows, o.Plan.Limits.ApiCalls), o.Plan.Features,
-        o.Prices.Select(p => new PriceBody(WireNames.Of(p.Interval), p.Amount, p.Currency)).ToList())).ToList());
+        o.Prices.Select(p => new PriceBody(WireNames.Of(p.Interval), p.Amount, p.Currency)).ToList())).ToList(),
+        Core.Plans.Currencies.Offered);
 }

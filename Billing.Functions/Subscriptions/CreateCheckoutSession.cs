@@ -13,7 +13,7 @@ public sealed class CreateCheckoutSession(HttpEndpoint http, CheckoutService che
     public Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "checkout")] HttpRequest request, CancellationToken ct)
         => http.HandleAsync<CheckoutRequest, CheckoutSessionCreated>(request, Access.AdminOnly,
-            (caller, body, ct) => checkout.CreateCheckoutAsync(caller.TenantId, new CheckoutChoice(body.PlanTier, body.SuccessUrl, body.CancelUrl, body.Interval, body.Locale), ct),
+            (caller, body, ct) => checkout.CreateCheckoutAsync(caller.TenantId, new CheckoutChoice(body.PlanTier, body.SuccessUrl, body.CancelUrl, body.Interval, body.Locale, body.Currency), ct),
             session => new CheckoutResponse(session.Url, session.SessionId), ct);
 }
 
@@ -26,6 +26,7 @@ public sealed class CheckoutRequest : IRequestBody
         ["cancel_url"] = "must be a string: " + CheckoutService.RedirectUrlRule,
         ["interval"] = "must be a string: " + CheckoutService.IntervalRule,
         ["locale"] = "must be a string: " + CheckoutService.LocaleRule,
+        ["currency"] = "must be a string: " + CheckoutService.CurrencyRule,
     };
 
     public string? PlanTier { get; init; }
@@ -33,6 +34,7 @@ public sealed class CheckoutRequest : IRequestBody
     public string? CancelUrl { get; init; }
     public string? Interval { get; init; }
     public string? Locale { get; init; }
+    public string? Currency { get; init; }
 }
 
 public sealed record CheckoutResponse(string CheckoutUrl, string SessionId);

@@ -20,11 +20,11 @@ public sealed record SubscriptionResponse(
     Guid TenantId, string PlanTier, string SubscriptionStatus, bool CancelAtPeriodEnd,
     DateTimeOffset BillingPeriodStart, DateTimeOffset BillingPeriodEnd, string? StripeCustomerId, bool DemoMode,
     string LimitsTier, DateTimeOffset? TrialEnd, DateTimeOffset? CancelAt, string? PendingPlanTier, DateTimeOffset? PendingChangeAt,
-    DateTimeOffset? PaymentFailedAt, DateTimeOffset? GraceUntil, string? BillingInterval)
+    DateTimeOffset? PaymentFailedAt, DateTimeOffset? GraceUntil, string? BillingInterval, string? Currency)
 {
     public static SubscriptionResponse From(SubscriptionView s) => new(
         s.TenantId, WireNames.Of(s.PlanTier), s.SubscriptionStatus, s.CancelAtPeriodEnd,
         s.BillingPeriodStart, s.BillingPeriodEnd, s.StripeCustomerId, s.DemoMode,
         WireNames.Of(s.LimitsTier), s.TrialEnd, s.CancelAt, s.PendingPlanTier is { } pending ? WireNames.Of(pending) : null, s.PendingChangeAt,
-        s.PaymentFailedAt, s.GraceUntil, s.BillingInterval is { } interval ? WireNames.Of(interval) : null);
+        s.PaymentFailedAt, s.GraceUntil, s.BillingInterval is { } interval ? WireNames.Of(interval) : null, s.Currency);
 }

@@ -1,3 +1,4 @@
+using Billing.Core.Plans;
 using System.Reflection;
 using System.Text.RegularExpressions;
 
@@ -8,7 +9,8 @@ namespace Billing.Tests.Infrastructure;
 /// billing portal configurations and webhook endpoints, each with the parameters Stripe defines for it and no
 /// others (an unknown one is refused as Stripe refuses it), and Stripe's own rules where setup could break them:
 /// a lookup key belongs to one price unless it is transferred, a portal lists prices of its own product only,
-/// an endpoint subscribes to event types that exist.
+/// an endpoint subscribes to event types that exist. A price keeps its <c>currency_options</c> (shown, like Stripe, only
+/// when a request expands them, the default currency among them), and Checkout refuses a <c>currency</c> its price lacks.
 /// </summary>
 public sealed partial class FakeStripe
 {
@@ -27,9 +29,69 @@ public sealed partial class FakeStripe
     public void SetWebhookEvents(string endpointId, params string[] events) =>
         _webhookEndpoints[endpointId]["enabled_events"] = JsonList(events);
 
-    /// <summary>The price holding <paramref name="lookupKey"/> now charges <paramref name="amount"/>: the catalogue and Stripe disagree.</summary>
-    public void SetPriceAmount(string lookupKey, long amount) =>
-        _prices.Values.Single(p => (string?)p["lookup_key"] == lookupKey)["unit_amount"] = amount;
+    /// <summary>
+    /// The price holding <paramref name="lookupKey"/> now charges <paramref name="amount"/> (in its default currency, or
+    /// in <paramref name="currency"/>'s <c>currency_options</c> entry): the catalogue and Stripe disagree.
+    /// </summary>
+    public void SetPriceAmount(string lookupKey, long amount, string? currency = null)
+    {
+        var price = _prices.Values.Single(p => (string?)p["lookup_key"] == lookupKey);
+        if (currency is null || currency == (string?)price["currency"]) price["unit_amount"] = amount;
+        price["currency_options"]![currency ?? (string)price["currency"]!]!["unit_amount"] = amount;
+    }
+
+    /// <summary>
+    /// The prices the test settings name (<c>STRIPE_PRICE_PRO</c> = <c>price_test_pro</c>, …), with the catalogue's amounts
+    /// in every currency: what a checkout in the tests buys.
+    /// </summary>
+    private void AddSettingsPrices()
+    {
+        foreach (var plan in PlanCatalog.Paid)
+        foreach (var interval in plan.Intervals)
+        {
+            var prices = plan.PricesFor(interval);
+            AddPrice($"price_test_{WireNames.Of(plan.Tier)}{(interval == BillingInterval.Year ? "_yearly" : "")}", plan.ProductId, WireNames.Of(interval),
+                prices[0].Currency, prices[0].Amount, prices.Skip(1).ToDictionary(p => p.Currency, p => p.Amount));
+        }
+    }
+
+    /// <summary>A price in the account, as if created earlier: <paramref name="options"/> are its other currencies' amounts.</summary>
+    public void AddPrice(string id, string product, string interval, string currency, long amount, IReadOnlyDictionary<string, long> options) =>
+        _prices[id] = PriceJson(id, product, interval, 1, currency, amount, options, lookupKey: null, new JsonObject(), active: true);
+
+    private static JsonObject PriceJson(string id, string product, string? interval, int intervalCount, string currency, long amount,
+        IReadOnlyDictionary<string, long> options, string? lookupKey, JsonObject metadata, bool active) => new()
+    {
+        ["id"] = id, ["object"] = "price", ["active"] = active, ["billing_scheme"] = "per_unit",
+        ["currency"] = currency, ["lookup_key"] = lookupKey, ["product"] = product, ["unit_amount"] = amount, ["metadata"] = metadata,
+        // Like Stripe, the expanded currency_options name the default currency too.
+        ["currency_options"] = new JsonObject(options.Where(o => o.Key != currency).Prepend(new(currency, amount))
+            .Select(o => new KeyValuePair<string, JsonNode?>(o.Key, new JsonObject { ["unit_amount"] = o.Value, ["tax_behavior"] = "unspecified" }))),
+        ["type"] = interval is null ? "one_time" : "recurring",
+        ["recurring"] = interval is null ? null : new JsonObject { ["interval"] = interval, ["interval_count"] = intervalCount, ["usage_type"] = "licensed" },
+        ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["livemode"] = false,
+    };
+
+    /// <summary>A price as Stripe answers with it: <c>currency_options</c> only when the request expands it (<c>currency_options</c>, or <c>data.currency_options</c> on a list).</summary>
+    private static Func<JsonObject, JsonObject> Shown(IReadOnlyDictionary<string, string> request, string expandPath) =>
+        request.Any(kv => kv.Key.StartsWith("expand", StringComparison.Ordinal) && kv.Value == expandPath) ? o => o : Without("currency_options");
+
+    /// <summary>The currencies a price can be paid in: its own and its <c>currency_options</c>.</summary>
+    private static IEnumerable<string> CurrenciesOf(JsonObject price) =>
+        price["currency_options"]!.AsObject().Select(o => o.Key).Prepend((string)price["currency"]!).Distinct();
+
+    /// <summary>Stripe's answer to a Checkout line item's price it would refuse: unknown, archived, or without the <c>currency</c> asked for.</summary>
+    private string? CheckoutPriceError(IReadOnlyDictionary<string, string> form)
+    {
+        if (!form.TryGetValue("line_items[0][price]", out var priceId)) return null;
+        if (!_prices.TryGetValue(priceId, out var price)) return Error("invalid_request_error", $"No such price: '{priceId}'");
+        if (price["active"]?.GetValue<bool>() != true)
+            return Error("invalid_request_error", $"The price specified ({priceId}) is inactive. This field only accepts active prices.");
+        if (form.TryGetValue("currency", out var currency) && !CurrenciesOf(price).Contains(currency))
+            return Error("invalid_request_error",
+                $"The price `{priceId}` does not have a `currency_options` entry for `{currency}`: it can be paid in {string.Join(", ", CurrenciesOf(price))}.");
+        return null;
+    }
 
     /// <summary>Every event type Stripe.net knows (its <c>EventTypes</c> constants): what an endpoint may subscribe to.</summary>
     private static readonly HashSet<string> KnownEventTypes = typeof(global::Stripe.EventTypes)
@@ -118,7 +180,8 @@ public sealed partial class FakeStripe
                 ("POST", ["", "v1", "products"]) => CreateProduct(r.Form),
                 ("POST", ["", "v1", "products", var id]) => UpdateProduct(id, r.Form),
 
-                ("GET", ["", "v1", "prices"]) => ListOf("/v1/prices", _prices.Values.Where(p => Listed(r.Query, "lookup_keys").Contains((string?)p["lookup_key"] ?? ""))),
+                ("GET", ["", "v1", "prices"]) => ListOf("/v1/prices", _prices.Values
+                    .Where(p => Listed(r.Query, "lookup_keys").Contains((string?)p["lookup_key"] ?? "")).Select(Shown(r.Query, "data.currency_options"))),
                 ("POST", ["", "v1", "prices"]) => CreatePrice(r.Form),
                 ("POST", ["", "v1", "prices", var id]) => UpdatePrice(id, r.Form),
 
@@ -170,21 +233,12 @@ public sealed partial class FakeStripe
             return (400, Error("invalid_request_error", $"Invalid recurring[interval]: {interval}"));
         if (LookupKeyTaken(form, null) is { } taken) return taken;
         var id = $"price_fake{_instance}{Interlocked.Increment(ref _sequence)}";
-        var price = new JsonObject
-        {
-            ["id"] = id, ["object"] = "price", ["active"] = form.GetValueOrDefault("active") != "false", ["billing_scheme"] = "per_unit",
-            ["currency"] = form["currency"], ["lookup_key"] = form.GetValueOrDefault("lookup_key"), ["product"] = form["product"],
-            ["unit_amount"] = long.Parse(form["unit_amount"]), ["metadata"] = Metadata(form, "metadata"),
-            ["type"] = interval is null ? "one_time" : "recurring",
-            ["recurring"] = interval is null ? null : new JsonObject
-            {
-                ["interval"] = interval, ["interval_count"] = int.Parse(form.GetValueOrDefault("recurring[interval_count]") ?? "1"), ["usage_type"] = "licensed",
-            },
-            ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["livemode"] = false,
-        };
+        var price = PriceJson(id, form["product"], interval, int.Parse(form.GetValueOrDefault("recurring[interval_count]") ?? "1"),
+            form["currency"], long.Parse(form["unit_amount"]), CurrencyOptions(form), form.GetValueOrDefault("lookup_key"),
+            Metadata(form, "metadata"), active: form.GetValueOrDefault("active") != "false");
         TransferLookupKey(form);
         _prices[id] = price;
-        return (200, price.ToJsonString());
+        return (200, Shown(form, "currency_options")(price).ToJsonString());
     }
 
     private (int, string) UpdatePrice(string id, IReadOnlyDictionary<string, string> form)
@@ -196,8 +250,16 @@ public sealed partial class FakeStripe
         if (form.TryGetValue("active", out var active)) price["active"] = active == "true";
         if (form.TryGetValue("lookup_key", out var key)) price["lookup_key"] = key;
         foreach (var (k, v) in Metadata(form, "metadata")) price["metadata"]![k] = v!.DeepClone();
-        return (200, price.ToJsonString());
+        foreach (var (currency, amount) in CurrencyOptions(form))
+            price["currency_options"]![currency] = new JsonObject { ["unit_amount"] = amount, ["tax_behavior"] = "unspecified" };
+        return (200, Shown(form, "currency_options")(price).ToJsonString());
     }
+
+    /// <summary>The <c>currency_options[xxx][unit_amount]</c> of a request: each currency's amount.</summary>
+    private static Dictionary<string, long> CurrencyOptions(IReadOnlyDictionary<string, string> form) => form
+        .Select(kv => (Match: Regex.Match(kv.Key, @"^currency_options\[([a-z]{3})\]\[unit_amount\]$"), kv.Value))
+        .Where(x => x.Match.Success)
+        .ToDictionary(x => x.Match.Groups[1].Value, x => long.Parse(x.Value));
 
     /// <summary>Like Stripe: a lookup key another price holds is refused unless the request transfers it.</summary>
     private (int, string)? LookupKeyTaken(IReadOnlyDictionary<string, string> form, string? self)

@@ -43,13 +43,18 @@ public sealed partial class FakeStripe : IAsyncDisposable
     /// <summary>The POSTs to <paramref name="path"/> that Stripe carried out: idempotent replays and refusals left out.</summary>
     public IEnumerable<StripeRequest> CarriedOut(string path) => _created.Where(r => r.Path == path);
 
-    public static async Task<FakeStripe> StartAsync()
+    /// <summary>
+    /// Starts the fake. Its account holds the prices the test settings name (<see cref="AddSettingsPrices"/>), as
+    /// <c>stripe-setup</c> would have made them; <paramref name="emptyAccount"/> starts it with nothing, as setup first finds an account.
+    /// </summary>
+    public static async Task<FakeStripe> StartAsync(bool emptyAccount = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var fake = new FakeStripe(app);
+        if (!emptyAccount) fake.AddSettingsPrices();
         app.Run(fake.HandleAsync);
         await app.StartAsync();
         fake.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
@@ -225,7 +230,7 @@ public sealed partial class FakeStripe : IAsyncDisposable
             ["livemode"] = false,
         }.ToJsonString()),
 
-        ("POST", "/v1/checkout/sessions") => CheckoutSessionError(r.Form) is { } refused ? (400, refused)
+        ("POST", "/v1/checkout/sessions") => (CheckoutSessionError(r.Form) ?? CheckoutPriceError(r.Form)) is { } refused ? (400, refused)
             : Missing(r.Form, "mode", "customer", "line_items[0][price]", "success_url", "cancel_url") is { } missing
             ? (400, Error("invalid_request_error", $"Missing required param: {missing}."))
             : (200, Remember(_sessions, new JsonObject
@@ -238,6 +243,7 @@ public sealed partial class FakeStripe : IAsyncDisposable
                 ["success_url"] = r.Form["success_url"],
                 ["cancel_url"] = r.Form["cancel_url"],
                 ["metadata"] = Metadata(r.Form, "metadata"),
+                ["currency"] = r.Form.GetValueOrDefault("currency") ?? (string?)_prices[r.Form["line_items[0][price]"]]["currency"],
                 ["status"] = "open",
                 ["url"] = $"https://checkout.stripe.com/c/pay/cs_test_fake{_sequence}",
                 ["livemode"] = false,

@@ -41,10 +41,12 @@ public static class StripeEvents
 
     /// <summary>A subscription as API 2025+ shapes it: the period lives on the item.</summary>
     public static JsonObject Subscription(Guid? tenantId, string customerId, string subscriptionId, string priceId,
-        DateTimeOffset periodStart, DateTimeOffset periodEnd, string status = "active", bool cancelAtPeriodEnd = false, DateTimeOffset? created = null) => new()
+        DateTimeOffset periodStart, DateTimeOffset periodEnd, string status = "active", bool cancelAtPeriodEnd = false, DateTimeOffset? created = null,
+        string currency = "usd") => new()
     {
         ["id"] = subscriptionId,
         ["object"] = "subscription",
+        ["currency"] = currency,
         ["created"] = (created ?? periodStart).ToUnixTimeSeconds(),
         ["customer"] = customerId,
         ["status"] = status,

@@ -13,7 +13,7 @@ public sealed class StripeSetupTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _stripe = await FakeStripe.StartAsync();
+        _stripe = await FakeStripe.StartAsync(emptyAccount: true);
         _settings = await TestHost.WriteSettingsAsync(new Dictionary<string, string?>
         {
             ["STRIPE_SECRET_KEY"] = "sk_test_setup",
@@ -53,9 +53,12 @@ public sealed class StripeSetupTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var plan in PlanCatalog.Paid)
         foreach (var price in plan.Prices)
         {
+            // One price per plan and interval: USD its own amount, every other currency one of its currency_options.
             var stripePrice = _stripe.Prices.Single(p => (string?)p["lookup_key"] == plan.LookupKey(price.Interval));
-            Assert.Equal(price.Amount, (long)stripePrice["unit_amount"]!);
-            Assert.Equal(price.Currency, (string?)stripePrice["currency"]);
+            Assert.Equal(Plan.DefaultCurrency, (string?)stripePrice["currency"]);
+            Assert.Equal(price.Amount, price.Currency == Plan.DefaultCurrency
+                ? (long)stripePrice["unit_amount"]!
+                : (long)stripePrice["currency_options"]![price.Currency]!["unit_amount"]!);
             Assert.Equal(WireNames.Of(price.Interval), (string?)stripePrice["recurring"]!["interval"]);
             Assert.Equal(plan.ProductId, (string?)stripePrice["product"]);
             Assert.Contains($"{Billing.Core.Stripe.StripeSetup.PriceSetting(plan.Tier, price.Interval)}={stripePrice["id"]}", run.Stdout);
@@ -130,6 +133,41 @@ public sealed class StripeSetupTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Won_prices_are_currency_options_of_the_dollar_prices_in_whole_won()
+    {
+        var run = await SetupAsync();
+
+        Assert.Equal(0, run.ExitCode);
+        var create = Assert.Single(run.Requests, r => r.Method == "POST" && r.Path == "/v1/prices" && r.Form["lookup_key"] == "loginexus_pro_monthly");
+        Assert.Equal("usd", create.Form["currency"]);
+        Assert.Equal("9900", create.Form["unit_amount"]);
+        // KRW is a zero-decimal currency: ₩129,000 is 129000, not 12900000.
+        Assert.Equal("129000", create.Form["currency_options[krw][unit_amount]"]);
+        Assert.Contains("create price loginexus_pro_monthly: 99.00 USD, 129000 KRW a month", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Changed_won_amount_replaces_the_price_and_a_second_run_then_changes_nothing()
+    {
+        await SetupAsync();
+        var old = _stripe.Prices.Single(p => (string?)p["lookup_key"] == "loginexus_enterprise_monthly");
+        _stripe.SetPriceAmount("loginexus_enterprise_monthly", 599_000, "krw");
+
+        var run = await SetupAsync();
+
+        var create = Assert.Single(run.Requests, r => r.Method == "POST" && r.Path == "/v1/prices");
+        Assert.Equal("true", create.Form["transfer_lookup_key"]);
+        Assert.Equal("649000", create.Form["currency_options[krw][unit_amount]"]);
+        Assert.Equal("49900", create.Form["unit_amount"]);
+        Assert.False((bool)_stripe.Prices.Single(p => (string)p["id"]! == (string)old["id"]!)["active"]!);
+        Assert.Contains("replace price loginexus_enterprise_monthly", run.Stdout);
+        Assert.Contains("599000 KRW", run.Stdout);
+
+        var again = await SetupAsync();
+        Assert.All(again.Requests, r => Assert.Equal("GET", r.Method));
+    }
+
+    [Fact]
     public async Task Missing_event_type_is_added_to_the_endpoint()
     {
         await SetupAsync();
@@ -156,7 +194,7 @@ public sealed class StripeSetupTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(run.Requests, r => Assert.Equal("GET", r.Method));
         Assert.Empty(_stripe.Products);
         Assert.Contains("Dry run: nothing was changed", run.Stdout);
-        Assert.Contains("create price loginexus_enterprise_yearly: 499000 usd a year", run.Stdout);
+        Assert.Contains("create price loginexus_enterprise_yearly: 4990.00 USD, 6490000 KRW a year", run.Stdout);
         Assert.Contains("create webhook endpoint " + WebhookUrl, run.Stdout);
     }
 

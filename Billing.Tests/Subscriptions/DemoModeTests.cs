@@ -59,6 +59,27 @@ public sealed class DemoModeTests(DemoFakeStripeHost fixture) : IClassFixture<De
     }
 
     [Fact]
+    public async Task Demo_checkout_in_won_ends_with_a_won_invoice_in_whole_won()
+    {
+        var token = TestTokens.For(Guid.NewGuid());
+
+        await SendAsync(HttpMethod.Post, "checkout", token, """{"plan_tier":"pro","currency":"krw","locale":"ko"}""");
+
+        var subscription = await Eventually.ValueAsync(() => SendAsync(HttpMethod.Get, "subscription", token),
+            s => s.GetProperty("plan_tier").GetString() == "pro", TimeSpan.FromSeconds(10));
+        Assert.Equal("krw", subscription.GetProperty("currency").GetString());
+        var invoice = Assert.Single((await SendAsync(HttpMethod.Get, "invoices", token)).GetProperty("invoices").EnumerateArray());
+        Assert.Equal("krw", invoice.GetProperty("currency").GetString());
+        Assert.Equal(129_000, invoice.GetProperty("amount_paid").GetInt64());
+
+        // A plan change is previewed in the currency the subscription bills in.
+        var preview = await SendAsync(HttpMethod.Get, "subscription/change-preview?plan_tier=enterprise", token);
+        Assert.Equal("krw", preview.GetProperty("currency").GetString());
+        Assert.Equal(649_000, preview.GetProperty("next_amount").GetInt64());
+        Assert.Empty(_stripe.Requests);
+    }
+
+    [Fact]
     public async Task Demo_invoices_never_predate_the_demo_subscription()
     {
         var tenant = Guid.NewGuid();

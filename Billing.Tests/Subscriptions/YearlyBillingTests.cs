@@ -78,7 +78,7 @@ public sealed class CheckoutOptionsTests(FakeStripeHost fixture) : IClassFixture
         var plans = await SendAsync(fixture.Host, HttpMethod.Get, "plans", null, null);
 
         var pro = plans.GetProperty("plans").EnumerateArray().Single(p => p.GetProperty("tier").GetString() == "pro");
-        Assert.Equal([("month", 9_900L, "usd"), ("year", 99_000L, "usd")],
+        Assert.Equal([("month", 9_900L, "usd"), ("month", 129_000L, "krw"), ("year", 99_000L, "usd"), ("year", 1_290_000L, "krw")],
             pro.GetProperty("prices").EnumerateArray().Select(p => (p.GetProperty("interval").GetString(), p.GetProperty("amount").GetInt64(), p.GetProperty("currency").GetString())));
         Assert.Empty(plans.GetProperty("plans")[0].GetProperty("prices").EnumerateArray());
     }
@@ -89,7 +89,7 @@ public sealed class CheckoutOptionsTests(FakeStripeHost fixture) : IClassFixture
         await using var services = Services(new() { ["STRIPE_PRICE_PRO_YEARLY"] = "" });
 
         var pro = services.GetRequiredService<Billing.Core.Plans.PlanOffers>().List().Single(o => o.Plan.Tier == Billing.Core.Plans.PlanTier.Pro);
-        Assert.Equal([Billing.Core.Plans.BillingInterval.Month], pro.Prices.Select(p => p.Interval));
+        Assert.Equal([Billing.Core.Plans.BillingInterval.Month], pro.Prices.Select(p => p.Interval).Distinct());
         var refused = await Assert.ThrowsAsync<Billing.Core.Errors.BillingException>(() => services.GetRequiredService<CheckoutService>()
             .CreateCheckoutAsync(Guid.NewGuid(), new CheckoutChoice("pro", null, null, Interval: "year"), default));
         Assert.Contains("interval", refused.Message + string.Join(",", refused.Errors?.Keys ?? []));

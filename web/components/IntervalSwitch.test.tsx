@@ -1,7 +1,7 @@
 import { fireEvent, screen } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { Plan } from "@/lib/api/client";
-import { bestYearlySavingPercent, offersYearly, yearlySaving } from "@/lib/pricing";
+import { bestYearlySavingPercent, offersYearly, pageCurrency, yearlySaving } from "@/lib/pricing";
 import { renderIn } from "@/test/render";
 import { IntervalSwitch } from "./IntervalSwitch";
 
@@ -30,6 +30,20 @@ describe("pricing", () => {
 
   it("a_year_saves_twelve_months_less_the_yearly_price", () => {
     expect(yearlySaving(pro)).toEqual({ amount: 19800, currency: "usd", percent: 16 });
+  });
+
+  it("a_year_in_won_saves_in_won", () => {
+    const won = plan("pro", [...pro.prices, { interval: "month", amount: 129_000, currency: "krw" }, { interval: "year", amount: 1_290_000, currency: "krw" }]);
+    expect(yearlySaving(won, "krw")).toEqual({ amount: 258_000, currency: "krw", percent: 16 });
+  });
+
+  it("korean_pages_sell_in_won_english_ones_in_dollars_and_a_paying_tenant_only_in_its_currency", () => {
+    const currencies = ["usd", "krw"];
+    expect(pageCurrency("ko", currencies)).toBe("krw");
+    expect(pageCurrency("en", currencies)).toBe("usd");
+    expect(pageCurrency("ko", currencies, "usd")).toBe("usd");
+    expect(pageCurrency("en", currencies, "krw")).toBe("krw");
+    expect(pageCurrency("ko", ["usd"])).toBe("usd");
   });
 
   it("no_switch_without_a_yearly_price", () => {

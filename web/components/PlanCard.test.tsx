@@ -28,6 +28,23 @@ describe("PlanCard", () => {
     expect(screen.getByText("월간 한도")).toBeTruthy();
   });
 
+  it("shows_won_prices_whole_on_korean_pages_and_their_yearly_saving_in_won", () => {
+    const inWon: Plan = {
+      ...pro,
+      prices: [...pro.prices, { interval: "month", amount: 129_000, currency: "krw" }, { interval: "year", amount: 1_290_000, currency: "krw" }],
+    };
+    renderIn("ko", <PlanCard plan={inWon} current={false} currency="krw" interval="year" />);
+    expect(screen.getByText("₩1,290,000")).toBeTruthy();
+    expect(screen.getByText(/₩258,000/)).toBeTruthy();
+    expect(screen.queryByText(/US\$/)).toBeNull();
+  });
+
+  it("shows_nothing_to_pay_for_the_free_plan_in_the_page_currency", () => {
+    const free: Plan = { ...pro, tier: "free", name: "Free", price_monthly: 0, prices: [] };
+    renderIn("ko", <PlanCard plan={free} current={false} currency="krw" />);
+    expect(screen.getByText("₩0")).toBeTruthy();
+  });
+
   it("shows_limits_and_unlimited_for_enterprise", () => {
     renderIn("en", <PlanCard plan={enterprise} current={false} />);
     const limits = screen.getByText("Shipments").closest("div")!;

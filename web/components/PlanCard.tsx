@@ -17,15 +17,17 @@ export interface PlanCardProps {
   /** The button's words when not "Upgrade to …" (a subscribed tenant switches plans). */
   actionLabel?: string;
   busy?: boolean;
-  /** Which price to show; a plan without a price for it (free) shows its monthly price. */
+  /** Which price to show; a plan without a price for it shows its monthly price (the free plan: nothing to pay). */
   interval?: BillingInterval;
+  /** The currency of the prices shown (the page's or the tenant's); the plan's default currency when left out. */
+  currency?: string;
 }
 
-export function PlanCard({ plan, current, onUpgrade, actionLabel, busy = false, interval = "month" }: PlanCardProps) {
+export function PlanCard({ plan, current, onUpgrade, actionLabel, busy = false, interval = "month", currency = plan.currency }: PlanCardProps) {
   const { locale, messages } = useI18n();
   const headingId = `plan-${plan.tier}`;
-  const price = priceFor(plan, interval);
-  const saving = interval === "year" && price ? yearlySaving(plan) : null;
+  const price = priceFor(plan, interval, currency) ?? priceFor(plan, "month", currency);
+  const saving = interval === "year" && price?.interval === "year" ? yearlySaving(plan, currency) : null;
   const name = tierName(plan.tier, messages);
   const features = tierFeatures(plan.tier, messages);
   return (
@@ -35,7 +37,7 @@ export function PlanCard({ plan, current, onUpgrade, actionLabel, busy = false, 
         {current && <span className="tag tag--current">{messages.plan.current}</span>}
       </header>
       <p className="plan-card__price">
-        <span className="plan-card__amount">{formatMoney(price?.amount ?? plan.price_monthly, price?.currency ?? plan.currency, locale)}</span>{" "}
+        <span className="plan-card__amount">{formatMoney(price?.amount ?? 0, price?.currency ?? currency, locale)}</span>{" "}
         <span className="muted">{price?.interval === "year" ? messages.plan.perYear : messages.plan.perMonth}</span>
       </p>
       {saving && <p className="plan-card__saving">{format(messages.plan.yearSaves, { amount: formatMoney(saving.amount, saving.currency, locale) })}</p>}

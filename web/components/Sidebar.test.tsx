@@ -7,7 +7,7 @@ import { Sidebar } from "./Sidebar";
 const subscription: Subscription = {
   tenant_id: "11111111-1111-4111-8111-111111111111", plan_tier: "pro", subscription_status: "past_due",
   cancel_at_period_end: false, billing_period_start: "2026-11-01T00:00:00Z", billing_period_end: "2026-12-01T00:00:00Z",
-  stripe_customer_id: "cus_1", demo_mode: false, billing_interval: "month", limits_tier: "pro", trial_end: null, cancel_at: null,
+  stripe_customer_id: "cus_1", demo_mode: false, billing_interval: "month", currency: "usd", limits_tier: "pro", trial_end: null, cancel_at: null,
   pending_plan_tier: null, pending_change_at: null, payment_failed_at: "2026-11-20T00:00:00Z", grace_until: "2026-11-27T00:00:00Z",
 };
 

@@ -7,7 +7,7 @@ import { SubscriptionBanners } from "./SubscriptionBanners";
 const base: Subscription = {
   tenant_id: "11111111-1111-4111-8111-111111111111", plan_tier: "enterprise", subscription_status: "active",
   cancel_at_period_end: false, billing_period_start: "2026-11-03T00:00:00Z", billing_period_end: "2026-12-03T00:00:00Z",
-  stripe_customer_id: "cus_1", demo_mode: false, billing_interval: "month", limits_tier: "enterprise", trial_end: null, cancel_at: null,
+  stripe_customer_id: "cus_1", demo_mode: false, billing_interval: "month", currency: "usd", limits_tier: "enterprise", trial_end: null, cancel_at: null,
   pending_plan_tier: null, pending_change_at: null, payment_failed_at: null, grace_until: null,
 };
 

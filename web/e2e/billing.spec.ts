@@ -67,7 +67,7 @@ test("yearly_checkout_ends_on_the_dashboard_with_the_yearly_plan_and_a_one_month
   const plans = (await (await (await request.newContext()).get(`${apiUrl}/plans`)).json()) as {
     plans: { tier: string; prices: { interval: string; amount: number; currency: string }[] }[];
   };
-  const proYearly = plans.plans.find((p) => p.tier === "pro")!.prices.find((p) => p.interval === "year")!;
+  const proYearly = plans.plans.find((p) => p.tier === "pro")!.prices.find((p) => p.interval === "year" && p.currency === "usd")!;
   const { token } = newTenantToken();
   await signIn(page, token);
 

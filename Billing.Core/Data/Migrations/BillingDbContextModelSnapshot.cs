@@ -70,6 +70,11 @@ namespace Billing.Core.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("currency");
+
                     b.Property<string>("CustomerId")
                         .HasColumnType("text")
                         .HasColumnName("customer_id");
@@ -154,6 +159,8 @@ namespace Billing.Core.Data.Migrations
                     b.ToTable("subscriptions", null, t =>
                         {
                             t.HasCheckConstraint("ck_subscriptions_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
+
+                            t.HasCheckConstraint("ck_subscriptions_currency", "currency IS NULL OR currency ~ '^[a-z][a-z][a-z]$'");
 
                             t.HasCheckConstraint("ck_subscriptions_plan_tier", "plan_tier IS NULL OR plan_tier IN ('pro', 'enterprise')");
                         });
@@ -252,6 +259,11 @@ namespace Billing.Core.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("currency");
+
                     b.Property<DateTimeOffset?>("GraceUntil")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("grace_until");
@@ -326,6 +338,8 @@ namespace Billing.Core.Data.Migrations
                     b.ToTable("tenants", null, t =>
                         {
                             t.HasCheckConstraint("ck_tenants_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
+
+                            t.HasCheckConstraint("ck_tenants_currency", "currency IS NULL OR currency ~ '^[a-z][a-z][a-z]$'");
 
                             t.HasCheckConstraint("ck_tenants_limits_tier", "limits_tier IN ('free', 'pro', 'enterprise')");
 

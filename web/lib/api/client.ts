@@ -17,6 +17,7 @@ export type PaidTier = components["schemas"]["CheckoutRequest"]["plan_tier"];
 export type BillingInterval = components["schemas"]["BillingInterval"];
 export type PlanPrice = components["schemas"]["PlanPrice"];
 export type CheckoutLocale = NonNullable<components["schemas"]["CheckoutRequest"]["locale"]>;
+export type Currency = components["schemas"]["Currency"];
 export type ResourceName = keyof Usage["usage"];
 export type ChangePreview = components["schemas"]["ChangePreview"];
 export type ChangeResult = components["schemas"]["ChangeResult"];
@@ -54,7 +55,7 @@ export function createBillingClient(baseUrl: string = apiBaseUrl, getToken: () =
     usage: () => call(() => client.GET("/usage")),
     invoices: (startingAfter?: string, limit = 10) =>
       call(() => client.GET("/invoices", { params: { query: { limit, starting_after: startingAfter } } })),
-    checkout: (planTier: PaidTier, successUrl: string, cancelUrl: string, options: { interval?: BillingInterval; locale?: CheckoutLocale } = {}) =>
+    checkout: (planTier: PaidTier, successUrl: string, cancelUrl: string, options: { interval?: BillingInterval; locale?: CheckoutLocale; currency?: Currency } = {}) =>
       call(() => client.POST("/checkout", { body: { plan_tier: planTier, success_url: successUrl, cancel_url: cancelUrl, ...options } })),
     portal: (returnUrl: string, flow?: PortalFlow) => call(() => client.POST("/portal", { body: { return_url: returnUrl, flow } })),
     changePreview: (planTier: PaidTier) =>

@@ -28,4 +28,11 @@ describe("describeProblem titles", () => {
     expect(describeProblem(limit, ko, "ko").whatToDo).toContain("무료 요금제");
     expect(describeProblem(limit, en, "en").whatToDo).toContain("on the Free plan");
   });
+
+  it("names_the_currency_a_tenant_pays_in_when_it_cannot_check_out_in_another", () => {
+    const mismatch = problem({ status: 409, code: "currency_mismatch", title: "Conflict", currency: "krw" });
+    expect(describeProblem(mismatch, ko, "ko")).toMatchObject({ title: "다른 통화", action: "none" });
+    expect(describeProblem(mismatch, ko, "ko").whatToDo).toContain("KRW 통화로 결제");
+    expect(describeProblem(mismatch, en, "en").whatToDo).toContain("pays in KRW");
+  });
 });

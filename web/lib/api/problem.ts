@@ -8,7 +8,8 @@ type ProblemDetails = Schemas["ProblemDetails"];
 /** Every member a problem+json body may carry, per the contract (a member it drops fails `tsc` here). */
 type ProblemBody = Partial<ProblemDetails>
   & Partial<Omit<Schemas["PlanLimitProblem"], keyof ProblemDetails>>
-  & Partial<Omit<Schemas["UnavailableProblem"], keyof ProblemDetails>>;
+  & Partial<Omit<Schemas["UnavailableProblem"], keyof ProblemDetails>>
+  & Partial<Omit<Schemas["CurrencyMismatchProblem"], keyof ProblemDetails>>;
 
 /** An API error as the pages see it: the problem+json members we act on, plus network failures. */
 export interface ApiProblem {
@@ -21,6 +22,8 @@ export interface ApiProblem {
   limit?: number;
   used?: number;
   planTier?: string;
+  /** `409 currency_mismatch`: the currency the tenant pays in. */
+  currency?: string;
 }
 
 export type ProblemAction = "sign-in" | "retry" | "upgrade" | "portal" | "none";
@@ -63,6 +66,7 @@ export function toProblem(response: Response, body: unknown): ApiProblem {
     limit: int(problem.limit),
     used: int(problem.used),
     planTier: str(problem.plan_tier),
+    currency: str(problem.currency),
   };
 }
 
@@ -115,6 +119,8 @@ export function describeProblem(problem: ApiProblem, messages: Messages, locale:
       if (problem.code === "no_subscription") return { title, whatToDo: e.noSubscription, action: "upgrade" };
       if (problem.code === "checkout_in_progress") return { title, whatToDo: e.checkoutInProgress, action: "retry" };
       if (problem.code === "no_billing_account") return { title, whatToDo: e.noBillingAccount, action: "upgrade" };
+      if (problem.code === "currency_mismatch" && problem.currency)
+        return { title, whatToDo: format(e.currencyMismatch, { currency: problem.currency.toUpperCase() }), action: "none" };
       break;
     case 503:
       return {

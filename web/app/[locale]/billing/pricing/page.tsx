@@ -6,7 +6,7 @@ import { ChangePlanDialog } from "@/components/ChangePlanDialog";
 import { IntervalSwitch } from "@/components/IntervalSwitch";
 import { PlanCard } from "@/components/PlanCard";
 import { ProblemAlert } from "@/components/ProblemAlert";
-import { billingApi, type BillingInterval, type PaidTier, type Plan, type PlanTier } from "@/lib/api/client";
+import { billingApi, type BillingInterval, type Currency, type PaidTier, type Plan, type PlanTier } from "@/lib/api/client";
 import type { ApiProblem } from "@/lib/api/problem";
 import { accessToken } from "@/lib/auth/accessToken";
 import { devSignInEnabled } from "@/lib/auth/devSignIn";
@@ -14,7 +14,7 @@ import { rememberCheckout } from "@/lib/checkoutIntent";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { format } from "@/lib/i18n/messages";
 import { tierName } from "@/lib/i18n/tiers";
-import { bestYearlySavingPercent, offersYearly } from "@/lib/pricing";
+import { bestYearlySavingPercent, offersYearly, pageCurrency } from "@/lib/pricing";
 import { absoluteUrl, billingPath } from "@/lib/routes";
 import { usePlanSwitch } from "@/lib/usePlanSwitch";
 import { usePortal } from "@/lib/usePortal";
@@ -28,6 +28,9 @@ export default function PricingPage() {
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [busy, setBusy] = useState<PaidTier | null>(null);
   const [interval, setInterval] = useState<BillingInterval>("month");
+  const [currencies, setCurrencies] = useState<readonly string[]>([]);
+  const [tenantCurrency, setTenantCurrency] = useState<string | null>(null);
+  const currency: Currency = pageCurrency(locale, currencies, tenantCurrency);
   const openPortal = usePortal(locale, setProblem);
   const planSwitch = usePlanSwitch(locale, current, setProblem);
 
@@ -39,11 +42,15 @@ export default function PricingPage() {
       billingApi().plans(),
       hasToken ? billingApi().subscription() : Promise.resolve(null),
     ]);
-    if (plansResult.ok) setPlans(plansResult.data.plans);
-    else setProblem(plansResult.problem);
+    if (plansResult.ok) {
+      setPlans(plansResult.data.plans);
+      setCurrencies(plansResult.data.currencies);
+    } else setProblem(plansResult.problem);
     // Plans are public: a subscription we may not read (403 for a member) only means no "current" mark.
     if (subscriptionResult?.ok) {
       setCurrent(subscriptionResult.data.plan_tier);
+      // A tenant that pays in one currency is shown and sold only that one.
+      setTenantCurrency(subscriptionResult.data.currency);
       // A live paid subscription switches plans; checkout is only the way in.
       setSubscribed(subscriptionResult.data.plan_tier !== "free"
         && ["active", "trialing", "past_due", "unpaid"].includes(subscriptionResult.data.subscription_status));
@@ -56,12 +63,14 @@ export default function PricingPage() {
     setBusy(tier);
     setProblem(null);
     rememberCheckout({ from: current, to: tier });
-    const result = await billingApi().checkout(tier, absoluteUrl(billingPath(locale, "success")), absoluteUrl(billingPath(locale, "canceled")), { interval, locale });
+    const result = await billingApi().checkout(tier, absoluteUrl(billingPath(locale, "success")), absoluteUrl(billingPath(locale, "canceled")), { interval, locale, currency });
     if (result.ok) {
       window.location.assign(result.data.checkout_url);
       return;
     }
     setBusy(null);
+    // The tenant pays in another currency than the page showed: show the prices in that one.
+    if (result.problem.code === "currency_mismatch" && result.problem.currency) setTenantCurrency(result.problem.currency);
     setProblem(result.problem);
   };
 
@@ -80,7 +89,7 @@ export default function PricingPage() {
       )}
       {plans === null && !problem && <p role="status">{messages.app.loading}</p>}
       {plans && offersYearly(plans) && (
-        <IntervalSwitch value={interval} onChange={setInterval} savingPercent={bestYearlySavingPercent(plans)} />
+        <IntervalSwitch value={interval} onChange={setInterval} savingPercent={bestYearlySavingPercent(plans, currency)} />
       )}
       {plans && (
         <div className="plan-grid">
@@ -91,6 +100,7 @@ export default function PricingPage() {
               current={plan.tier === current}
               busy={busy !== null}
               interval={interval}
+              currency={currency}
               onUpgrade={signedIn && plan.tier !== "free"
                 ? () => void (subscribed ? planSwitch.open(plan.tier as PaidTier) : upgrade(plan.tier as PaidTier))
                 : undefined}
