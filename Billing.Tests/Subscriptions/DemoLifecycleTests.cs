@@ -20,10 +20,10 @@ public sealed class DemoLifecycleTests(DemoFakeStripeHost fixture) : IClassFixtu
     private Task<JsonElement> SubscriptionWhenAsync(string token, Func<JsonElement, bool> done) =>
         Eventually.ValueAsync(() => SendAsync(HttpMethod.Get, "subscription", token), done, TimeSpan.FromSeconds(15));
 
-    private async Task<string> SubscribedAsync(string tier)
+    private async Task<string> SubscribedAsync(string tier, string interval = "month")
     {
         var token = TestTokens.For(Guid.NewGuid());
-        await SendAsync(HttpMethod.Post, "checkout", token, $$"""{"plan_tier":"{{tier}}"}""");
+        await SendAsync(HttpMethod.Post, "checkout", token, $$"""{"plan_tier":"{{tier}}","interval":"{{interval}}"}""");
         await SubscriptionWhenAsync(token, s => s.GetProperty("plan_tier").GetString() == tier);
         return token;
     }
@@ -44,6 +44,18 @@ public sealed class DemoLifecycleTests(DemoFakeStripeHost fixture) : IClassFixtu
 
         var after = await SubscriptionWhenAsync(token, s => s.GetProperty("plan_tier").GetString() == "enterprise");
         Assert.Equal("enterprise", after.GetProperty("limits_tier").GetString());
+        Assert.Empty(fixture.Stripe.Requests);
+    }
+
+    [Fact]
+    public async Task Demo_upgrade_of_a_yearly_subscription_stays_yearly()
+    {
+        var token = await SubscribedAsync("pro", "year");
+
+        await SendAsync(HttpMethod.Post, "subscription/change", token, """{"plan_tier":"enterprise"}""");
+
+        var after = await SubscriptionWhenAsync(token, s => s.GetProperty("plan_tier").GetString() == "enterprise");
+        Assert.Equal("year", after.GetProperty("billing_interval").GetString());
         Assert.Empty(fixture.Stripe.Requests);
     }
 
