@@ -10,8 +10,7 @@ const yearlyPro: Subscription = {
   stripe_customer_id: "cus_1", demo_mode: false, billing_interval: "year", limits_tier: "pro", trial_end: null, cancel_at: null,
   pending_plan_tier: null, pending_change_at: null, payment_failed_at: null, grace_until: null,
 };
-const free: Subscription = { ...yearlyPro, plan_tier: "free", limits_tier: "free", stripe_customer_id: null, billing_interval: null,
-  billing_period_start: null, billing_period_end: null };
+const free: Subscription = { ...yearlyPro, plan_tier: "free", limits_tier: "free", stripe_customer_id: null, billing_interval: null };
 const handlers = { onSubscription: () => {}, onProblem: () => {}, onOpenPortal: () => {} };
 
 describe("SubscriptionCard", () => {
