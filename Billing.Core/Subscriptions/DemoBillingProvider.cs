@@ -59,14 +59,15 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
     /// </summary>
     public Task<ChangeAmounts> PreviewChangeAsync(TenantSubscription subscription, PlanTier target, DateTimeOffset? prorationDate, CancellationToken ct)
     {
-        var (from, to) = (PlanCatalog.For(subscription.Tier), PlanCatalog.For(target));
+        // The catalogue prices of the interval the tenant pays by, prorated over the current period.
+        long Price(PlanTier tier) => PlanCatalog.For(tier).PriceFor(subscription.Interval)?.Amount ?? PlanCatalog.For(tier).PriceMonthly;
         long now = 0;
         if (prorationDate is { } at && subscription.Status != SubscriptionStatuses.Trialing)
         {
             var left = Math.Clamp((subscription.Period.End - at) / (subscription.Period.End - subscription.Period.Start), 0, 1);
-            now = Math.Max(0, (long)Math.Round((to.PriceMonthly - from.PriceMonthly) * left));
+            now = Math.Max(0, (long)Math.Round((Price(target) - Price(subscription.Tier)) * left));
         }
-        return Task.FromResult(new ChangeAmounts(now, to.PriceMonthly, to.Currency));
+        return Task.FromResult(new ChangeAmounts(now, Price(target), PlanCatalog.For(target).Currency));
     }
 
     /// <summary>The demo payment always goes through: the new price and its paid invoice go on the queue.</summary>

@@ -48,10 +48,12 @@ public sealed class DemoLifecycleTests(DemoFakeStripeHost fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Demo_upgrade_of_a_yearly_subscription_stays_yearly()
+    public async Task Demo_upgrade_of_a_yearly_subscription_is_previewed_at_the_yearly_price_and_stays_yearly()
     {
         var token = await SubscribedAsync("pro", "year");
 
+        var preview = await SendAsync(HttpMethod.Get, "subscription/change-preview?plan_tier=enterprise", token);
+        Assert.Equal(499_000, preview.GetProperty("next_amount").GetInt64());
         await SendAsync(HttpMethod.Post, "subscription/change", token, """{"plan_tier":"enterprise"}""");
 
         var after = await SubscriptionWhenAsync(token, s => s.GetProperty("plan_tier").GetString() == "enterprise");

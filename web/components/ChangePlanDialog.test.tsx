@@ -40,7 +40,7 @@ describe("ChangePlanDialog", () => {
 
   it("speaks_korean_on_korean_pages", () => {
     renderIn("ko", <ChangePlanDialog interval="month" current="enterprise" target="pro" preview={downgrade} onConfirm={() => {}} onClose={() => {}} />);
-    expect(screen.getByRole("dialog", { name: "프로(으)로 변경" })).toBeTruthy();
+    expect(screen.getByRole("dialog", { name: "프로로 변경" })).toBeTruthy();
     expect(screen.getByText(/엔터프라이즈 요금제를 그대로 사용합니다/)).toBeTruthy();
     expect(screen.getByText("지금 결제되는 금액")).toBeTruthy();
     expect(screen.getByRole("button", { name: "현재 요금제 유지" })).toBeTruthy();

@@ -65,7 +65,7 @@ describe("SubscriptionBanners", () => {
 
   it("speaks_korean_on_korean_pages_with_the_korean_plan_names", () => {
     renderIn("ko", <SubscriptionBanners subscription={{ ...base, pending_plan_tier: "pro", pending_change_at: "2026-12-03T00:00:00Z" }} {...handlers()} />);
-    expect(screen.getByText(/요금제가 프로\(으\)로 변경됩니다/)).toBeTruthy();
+    expect(screen.getByText(/요금제가 프로로 변경됩니다/)).toBeTruthy();
     expect(screen.getByRole("button", { name: "엔터프라이즈 유지" })).toBeTruthy();
   });
 });

@@ -24,7 +24,8 @@ export function SubscriptionBanners({ subscription: s, onAddCard, onUpdatePaymen
   const { locale, messages } = useI18n();
   const m = messages.banners;
   const plan = tierName(s.plan_tier, messages);
-  const date = (iso: string) => formatDate(iso, locale);
+  // A date never breaks across lines ("Dec / 29, 2026" on a phone): its spaces do not break.
+  const date = (iso: string) => formatDate(iso, locale).replaceAll(" ", "\u00a0");
   const restricted = s.payment_failed_at !== null && s.limits_tier !== s.plan_tier;
   const restrictedSince = s.grace_until !== null && Date.parse(s.grace_until) <= Date.now() ? s.grace_until : s.payment_failed_at;
 

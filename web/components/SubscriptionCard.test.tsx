@@ -35,4 +35,12 @@ describe("SubscriptionCard", () => {
     expect(screen.getByText("프로")).toBeTruthy();
     expect(screen.queryByText("Yearly")).toBeNull();
   });
+
+  it("tells_a_past_due_state_once_in_its_status_and_banner_not_in_its_badge", () => {
+    renderIn("en", <SubscriptionCard subscription={{ ...yearlyPro, subscription_status: "past_due",
+      payment_failed_at: "2026-11-20T00:00:00Z", grace_until: "2099-11-27T00:00:00Z" }} periodText="x" {...handlers} />);
+    expect(screen.getByText("Past due")).toBeTruthy();
+    expect(screen.getByText(/Your last payment failed/)).toBeTruthy();
+    expect(screen.queryByText("Payment past due")).toBeNull();
+  });
 });

@@ -36,6 +36,7 @@ export function SubscriptionCard({ subscription, periodText, onSubscription, onP
         status={subscription.subscription_status}
         cancelAtPeriodEnd={subscription.cancel_at_period_end}
         periodEnd={subscription.billing_period_end}
+        withState={false}
       />
       <dl className="facts">
         <div><dt>{m.status}</dt><dd>{labelOf(m, "status_", subscription.subscription_status)}</dd></div>

@@ -128,11 +128,11 @@ test("demo_mode_refuses_at_the_limit_and_a_demo_upgrade_lifts_it", async ({ page
   const escrows = page.getByRole("progressbar", { name: "Escrows" });
   await expect(escrows).toHaveAttribute("aria-valuetext", "5 of 5");
   await expect(page.getByText("Limit reached")).toBeVisible();
-  await expect(page.getByRole("note")).toContainText("Plan limits are enforced");
+  await expect(page.getByRole("note")).toContainText("Limits are enforced");
   await expectAccessible(page);
   await screenshots(page, "dashboard-limit-reached");
   await page.goto("/ko/billing/");
-  await expect(page.getByRole("note")).toContainText("요금제 한도는 실제와 같이 적용");
+  await expect(page.getByRole("note")).toContainText("한도는 그대로 적용");
   await screenshots(page, "ko-dashboard-limit-reached");
 
   await upgradeThroughApi(token, "pro");
