@@ -128,11 +128,14 @@ test("demo_mode_refuses_at_the_limit_and_a_demo_upgrade_lifts_it", async ({ page
   const escrows = page.getByRole("progressbar", { name: "Escrows" });
   await expect(escrows).toHaveAttribute("aria-valuetext", "5 of 5");
   await expect(page.getByText("Limit reached")).toBeVisible();
-  await expect(page.getByRole("note")).toContainText("Limits are enforced");
+  const demo = page.getByRole("note");
+  await expect(demo).toContainText("limits are enforced");
+  await demo.getByText("Demo mode").click(); // the details are folded under the one line
+  await expect(demo.getByText("through simulated payment events")).toBeVisible();
   await expectAccessible(page);
   await screenshots(page, "dashboard-limit-reached");
   await page.goto("/ko/billing/");
-  await expect(page.getByRole("note")).toContainText("한도는 그대로 적용");
+  await expect(page.getByRole("note")).toContainText("한도는 적용됩니다");
   await screenshots(page, "ko-dashboard-limit-reached");
 
   await upgradeThroughApi(token, "pro");

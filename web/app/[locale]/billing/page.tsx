@@ -74,7 +74,15 @@ export default function DashboardPage() {
       <h1>{m.title}</h1>
       {/* Static, so it paints with the HTML: the page's largest text before any API answer (LCP). */}
       <p className="lead">{m.intro}</p>
-      {subscription?.demo_mode && <p className="banner" role="note">{messages.app.demoBanner}</p>}
+      {/* One line, its details folded: painted after the API answers, it must stay smaller than the lead (LCP). */}
+      {subscription?.demo_mode && (
+        <div className="banner" role="note">
+          <details>
+            <summary>{messages.app.demoBanner}</summary>
+            <p>{messages.app.demoDetails}</p>
+          </details>
+        </div>
+      )}
       {shownProblem && <ProblemAlert problem={shownProblem} onRetry={retry} onOpenPortal={() => void openPortal()} />}
       {!subscription && !shownProblem && <p role="status">{messages.app.loading}</p>}
       {subscription && (
