@@ -14,8 +14,9 @@ public sealed record RolloverResult(int TenantsRolled, int UsageRowsCreated, int
 /// <c>age()</c> corrected by one either way at month ends (the one place in SQL that advances a period); a period
 /// whose end falls on a later day of the month than its start is anchored at its end, and a month slice of a yearly
 /// subscription stops where the Stripe period of the tenant's subscription ends (<see cref="BillingPeriod.MonthSlice"/>).
-/// Running it twice, or twice at once, changes nothing more: a batch locks its tenants and re-checks
-/// <c>billing_period_end</c> under the lock, and the usage rows are inserted with ON CONFLICT DO NOTHING.
+/// Running it twice, or twice at once, changes nothing more: the UPDATE re-checks <c>billing_period_end</c> on the
+/// row it locks (PostgreSQL re-reads a row that changed since the batch read it, so a period another run or a
+/// webhook moved on is left alone), and the usage rows are inserted with ON CONFLICT DO NOTHING.
 /// The same run then deletes <c>Idempotency-Key</c>s older than <c>USAGE_IDEMPOTENCY_RETENTION_DAYS</c>.
 /// </summary>
 public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOptions<BillingOptions> options, ILogger<UsageRollover> logger)
@@ -41,8 +42,9 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
     /// <summary>Tenants whose periods one statement advances: each batch is its own short transaction.</summary>
     public const int PeriodBatch = 1_000;
 
-    // @now, @after (the last id of the batch before), @batch. The next ended periods in id order, locked (a consume
-    // holding one is waited for: it is short), advanced and opened. Returns how many were due, rolled and opened,
+    // @now, @after (the last id of the batch before), @batch. The next ended periods in id order, advanced and
+    // opened. The UPDATE takes each row's lock (a consume holding one is waited for: it is short) and re-checks the
+    // end there; a separate FOR UPDATE would write every row twice. Returns how many were due, rolled and opened,
     // and the last id, where the next batch starts.
     private const string RollBatchSql = """
         WITH due AS (
@@ -53,7 +55,6 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
              WHERE t.id > @after AND t.billing_period_end <= @now AND t.billing_period_start < t.billing_period_end
              ORDER BY t.id
              LIMIT @batch
-               FOR UPDATE OF t
         ), aged AS (
             SELECT id, s, stripe_end,
                    (date_part('year', age(@now AT TIME ZONE 'UTC', s)) * 12 + date_part('month', age(@now AT TIME ZONE 'UTC', s)))::int AS k
@@ -71,7 +72,7 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
                                               CASE WHEN m.stripe_end > m.s + m.k * interval '1 month' THEN m.stripe_end END) AT TIME ZONE 'UTC',
                    updated_at = @now
               FROM months m
-             WHERE t.id = m.id
+             WHERE t.id = m.id AND t.billing_period_end <= @now
             RETURNING t.id, t.billing_period_start, t.billing_period_end
         ), opened AS (
             INSERT INTO usage_records (id, tenant_id, period_start, period_end,

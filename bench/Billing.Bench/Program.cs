@@ -76,6 +76,7 @@ try
         ["AUTH_JWT_AUTHORITY"] = "",
         ["USAGE_ROLLOVER_SCHEDULE"] = "0 0 0 1 1 *",
         ["STRIPE_RECONCILE_SCHEDULE"] = "0 0 0 1 1 *",
+        ["WEBHOOK_PAYLOAD_SWEEP_SCHEDULE"] = "0 0 0 1 1 *",
         ["DEVHOST_BACKGROUND_TRIGGERS"] = triggers ? "true" : "false",
     };
 
