@@ -42,7 +42,8 @@ AZURITE_STARTED=1
 
 export BILLING_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Database=billing;Username=postgres"
 export AzureWebJobsStorage="$(azurite_connection_string "$AZURITE_PORT" "$AZURITE_BLOB_PORT")"
-# Demo mode, asked for out loud (never fallen into): no Stripe calls, limits counted but not enforced. DevHost runs
+# Demo mode, asked for out loud (never fallen into): no Stripe calls and no payments; plan limits are enforced and a demo
+# upgrade (synthetic Stripe events) lifts them. DevHost runs
 # in Development (as func start does), where demo mode is allowed.
 export DEMO_MODE=true
 export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
@@ -62,6 +63,8 @@ done
 cat <<INFO
 
   LogiNexus Billing (demo mode) is running at $ASPNETCORE_URLS/api/v1/billing
+  Demo mode takes no payments and never calls Stripe; plan limits are enforced (402 at the limit), and upgrades,
+  plan switches, cancel and resume work through synthetic Stripe events (a demo upgrade lifts the limit).
 
   A dev admin token (tenant 11111111-1111-4111-8111-111111111111, 12 h, signed with the local dev key):
     export TOKEN=$TOKEN

@@ -58,7 +58,8 @@ public sealed class StripeOptions
     public const int MaxTrialDays = 730;
 
     /// <summary>
-    /// The only way into demo mode (no Stripe, limits not enforced, so free upgrades): asked for, never fallen into.
+    /// The only way into demo mode (no Stripe and no payments, so upgrades are free; plan limits are enforced as ever):
+    /// asked for, never fallen into.
     /// Refused in the Production environment.
     /// </summary>
     [ConfigurationKeyName("DEMO_MODE")]

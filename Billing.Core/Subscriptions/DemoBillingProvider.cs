@@ -35,7 +35,7 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
         };
         var trialEnd = request.TrialDays is { } days ? now.AddDays(days) : (DateTimeOffset?)null;
         var periodEnd = request.Interval == BillingInterval.Year ? now.AddYears(1) : now.AddMonths(1);
-        var created = Subscription(new TenantSubscription(request.TenantId, subscriptionId, request.CustomerId, request.Tier,
+        var created = Subscription(new TenantSubscription(request.TenantId, subscriptionId, request.CustomerId, request.Tier, request.Interval,
             trialEnd is null ? SubscriptionStatuses.Active : SubscriptionStatuses.Trialing, new BillingPeriod(now, periodEnd),
             false, trialEnd, null, now, request.Currency), request.Tier);
 
@@ -55,8 +55,8 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
     /// </summary>
     public Task<ChangeAmounts> PreviewChangeAsync(TenantSubscription subscription, PlanTier target, DateTimeOffset? prorationDate, CancellationToken ct)
     {
-        // The amounts in the subscription's own currency and interval, as Stripe's preview would give them.
-        var (interval, currency) = (IntervalOf(subscription.Period), subscription.Currency);
+        // The amounts in the subscription's own currency and the interval the tenant pays by, as Stripe's preview would give them.
+        var (interval, currency) = (subscription.Interval, subscription.Currency);
         var from = PlanCatalog.For(subscription.Tier).PriceFor(interval, currency)?.Amount ?? 0;
         var to = PlanCatalog.For(target).PriceFor(interval, currency)?.Amount ?? 0;
         long now = 0;
@@ -112,11 +112,7 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
 
     private static JsonObject Metadata(Guid tenantId) => new() { ["tenant_id"] = tenantId.ToString() };
 
-    /// <summary>The subscription object Stripe would send, at <paramref name="tier"/>'s price.</summary>
-    /// <summary>A demo subscription is yearly when its period is longer than a month and a few days.</summary>
-    private static BillingInterval IntervalOf(BillingPeriod period) =>
-        period.End > period.Start.AddMonths(1).AddDays(3) ? BillingInterval.Year : BillingInterval.Month;
-
+    /// <summary>The subscription object Stripe would send, at <paramref name="tier"/>'s price for the interval the tenant pays by.</summary>
     private JsonObject Subscription(TenantSubscription s, PlanTier tier) => new()
     {
         ["id"] = s.SubscriptionId, ["object"] = "subscription", ["customer"] = s.CustomerId, ["status"] = s.Status, ["currency"] = s.Currency,
@@ -132,7 +128,7 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
             ["data"] = new JsonArray(new JsonObject
             {
                 ["id"] = $"demo_si_{s.SubscriptionId}", ["object"] = "subscription_item", ["quantity"] = 1,
-                ["price"] = new JsonObject { ["id"] = options.Value.PriceFor(tier, IntervalOf(s.Period)), ["object"] = "price" },
+                ["price"] = new JsonObject { ["id"] = options.Value.PriceFor(tier, s.Interval), ["object"] = "price" },
                 ["current_period_start"] = s.Period.Start.ToUnixTimeSeconds(),
                 ["current_period_end"] = s.Period.End.ToUnixTimeSeconds(),
             }),
@@ -145,7 +141,7 @@ public sealed class DemoBillingProvider(StripeEventQueue queue, IOptions<StripeO
         JsonObject Phase(PlanTier tier, DateTimeOffset start, DateTimeOffset end) => new()
         {
             ["start_date"] = start.ToUnixTimeSeconds(), ["end_date"] = end.ToUnixTimeSeconds(),
-            ["items"] = new JsonArray(new JsonObject { ["price"] = options.Value.PriceFor(tier, IntervalOf(s.Period)), ["quantity"] = 1 }),
+            ["items"] = new JsonArray(new JsonObject { ["price"] = options.Value.PriceFor(tier, s.Interval), ["quantity"] = 1 }),
         };
         return new JsonObject
         {

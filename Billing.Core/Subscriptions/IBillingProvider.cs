@@ -74,9 +74,13 @@ public interface IBillingProvider
 /// <summary>Where the billing portal opens: its home page, or straight on the form to change the card.</summary>
 public enum PortalFlow { Home, UpdatePaymentMethod }
 
-/// <summary>The tenant's subscription as the webhook pipeline last recorded it: what a plan change starts from.</summary>
+/// <summary>
+/// The tenant's subscription as the webhook pipeline last recorded it: what a plan change starts from.
+/// <paramref name="Interval"/> is what the tenant pays by; <paramref name="Period"/> is the current usage period (a month
+/// slice of a yearly subscription), so the interval cannot be told from it.
+/// </summary>
 public sealed record TenantSubscription(
-    Guid TenantId, string SubscriptionId, string? CustomerId, PlanTier Tier, string Status, BillingPeriod Period,
+    Guid TenantId, string SubscriptionId, string? CustomerId, PlanTier Tier, BillingInterval Interval, string Status, BillingPeriod Period,
     bool CancelAtPeriodEnd, DateTimeOffset? TrialEnd, string? ScheduleId, DateTimeOffset? StripeCreatedAt, string Currency = Currencies.Usd);
 
 /// <summary>Amounts in minor units of <paramref name="Currency"/>, as Stripe's invoice preview gives them.</summary>

@@ -126,7 +126,8 @@ public sealed class SubscriptionLifecycle(
         var scheduleId = await db.SubscriptionSchedules.AsNoTracking()
             .Where(s => s.SubscriptionId == subscriptionId && !s.Ended)
             .OrderByDescending(s => s.StripeCreatedAt).Select(s => s.Id).FirstOrDefaultAsync(ct);
-        return new TenantSubscription(tenantId, subscriptionId, tenant.StripeCustomerId, tenant.PlanTier, tenant.SubscriptionStatus,
+        return new TenantSubscription(tenantId, subscriptionId, tenant.StripeCustomerId, tenant.PlanTier,
+            tenant.BillingInterval ?? BillingInterval.Month, tenant.SubscriptionStatus,
             tenant.CurrentPeriod(clock.GetUtcNow()), tenant.CancelAtPeriodEnd, subscription?.TrialEnd, scheduleId, subscription?.StripeCreatedAt,
             subscription?.Currency ?? tenant.Currency ?? Currencies.Usd);
     }

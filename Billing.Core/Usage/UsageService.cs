@@ -1,4 +1,3 @@
-using Billing.Core.Stripe;
 
 namespace Billing.Core.Usage;
 
@@ -25,11 +24,12 @@ public sealed class UsageService
     private readonly UsageRelease _release;
 
     public UsageService(NpgsqlDataSource db, TenantDirectory tenants, TimeProvider clock,
-        IOptions<BillingOptions> billing, IOptions<StripeOptions> stripe, ILogger<UsageService> logger)
+        IOptions<BillingOptions> billing, ILogger<UsageService> logger)
     {
         (_db, _tenants, _clock) = (db, tenants, clock);
-        // Limits are not enforced when billing is switched off or in demo mode; usage is still counted.
-        bool Enforced() => billing.Value.Enabled && !stripe.Value.IsDemo;
+        // Limits are not enforced when billing is switched off; usage is still counted. Demo mode enforces them:
+        // limits are local, demo mode only means no payments.
+        bool Enforced() => billing.Value.Enabled;
         _unkeyed = new UnkeyedConsumes(db, tenants, clock, Enforced, logger);
         _keyed = new KeyedConsume(db, tenants, clock, Enforced, logger);
         _release = new UsageRelease(db, tenants, clock, logger);

@@ -16,10 +16,10 @@ public sealed class DemoLifecycleTests(DemoFakeStripeHost fixture) : IClassFixtu
     private Task<JsonElement> SubscriptionWhenAsync(string token, Func<JsonElement, bool> done) =>
         Eventually.ValueAsync(() => SendAsync(HttpMethod.Get, "subscription", token), done, TimeSpan.FromSeconds(15));
 
-    private async Task<string> SubscribedAsync(string tier)
+    private async Task<string> SubscribedAsync(string tier, string interval = "month")
     {
         var token = TestTokens.For(Guid.NewGuid());
-        await SendAsync(HttpMethod.Post, "checkout", token, $$"""{"plan_tier":"{{tier}}"}""");
+        await SendAsync(HttpMethod.Post, "checkout", token, $$"""{"plan_tier":"{{tier}}","interval":"{{interval}}"}""");
         await SubscriptionWhenAsync(token, s => s.GetProperty("plan_tier").GetString() == tier);
         return token;
     }
@@ -40,6 +40,20 @@ public sealed class DemoLifecycleTests(DemoFakeStripeHost fixture) : IClassFixtu
 
         var after = await SubscriptionWhenAsync(token, s => s.GetProperty("plan_tier").GetString() == "enterprise");
         Assert.Equal("enterprise", after.GetProperty("limits_tier").GetString());
+        Assert.Empty(fixture.Stripe.Requests);
+    }
+
+    [Fact]
+    public async Task Demo_upgrade_of_a_yearly_subscription_is_previewed_at_the_yearly_price_and_stays_yearly()
+    {
+        var token = await SubscribedAsync("pro", "year");
+
+        var preview = await SendAsync(HttpMethod.Get, "subscription/change-preview?plan_tier=enterprise", token);
+        Assert.Equal(499_000, preview.GetProperty("next_amount").GetInt64());
+        await SendAsync(HttpMethod.Post, "subscription/change", token, """{"plan_tier":"enterprise"}""");
+
+        var after = await SubscriptionWhenAsync(token, s => s.GetProperty("plan_tier").GetString() == "enterprise");
+        Assert.Equal("year", after.GetProperty("billing_interval").GetString());
         Assert.Empty(fixture.Stripe.Requests);
     }
 

@@ -123,10 +123,23 @@ public sealed class DemoModeTests(DemoFakeStripeHost fixture) : IClassFixture<De
     }
 
     [Fact]
-    public async Task Demo_mode_does_not_enforce_limits()
+    public async Task Demo_tenant_on_free_is_refused_at_the_limit_until_a_demo_upgrade_to_pro()
     {
         var token = TestTokens.For(Guid.NewGuid());
-        var consumed = await SendAsync(HttpMethod.Post, "usage/escrows/consume", token, """{"quantity":50}""");
-        Assert.Equal(50, consumed.GetProperty("used").GetInt64());
+        await SendAsync(HttpMethod.Post, "usage/escrows/consume", token, """{"quantity":5}"""); // the free plan: 5 escrows
+
+        var refused = await Api.ProblemAsync(await _client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/usage/escrows/consume", token, """{"quantity":1}""")),
+            HttpStatusCode.PaymentRequired, "plan_limit_exceeded");
+        Assert.Equal(5, refused.GetProperty("limit").GetInt64());
+
+        await SendAsync(HttpMethod.Post, "checkout", token, """{"plan_tier":"pro"}""");
+        await Eventually.ValueAsync(() => SendAsync(HttpMethod.Get, "subscription", token),
+            s => s.GetProperty("plan_tier").GetString() == "pro", TimeSpan.FromSeconds(10));
+
+        // The same consume now succeeds, against Pro's limit in the period the demo subscription started.
+        var consumed = await SendAsync(HttpMethod.Post, "usage/escrows/consume", token, """{"quantity":1}""");
+        Assert.Equal(1, consumed.GetProperty("used").GetInt64());
+        Assert.Equal(100, consumed.GetProperty("limit").GetInt64());
+        Assert.Empty(_stripe.Requests);
     }
 }

@@ -151,15 +151,16 @@ public sealed class ConsumeUsageTests : UsageServiceTests
     }
 
     [Fact]
-    public async Task Demo_mode_counts_but_never_refuses()
+    public async Task Demo_mode_enforces_limits()
     {
         await using var services = Env.CreateServices(new Dictionary<string, string?> { ["STRIPE_SECRET_KEY"] = "", ["DEMO_MODE"] = "true" });
         var usage = services.GetRequiredService<UsageService>();
         var tenant = Guid.NewGuid();
 
-        var result = await usage.ConsumeAsync(tenant, "escrows", 1000, null, default);
+        await usage.ConsumeAsync(tenant, "escrows", 5, null, default);
+        var refused = await Assert.ThrowsAsync<BillingException>(() => usage.ConsumeAsync(tenant, "escrows", 1, null, default));
 
-        Assert.Equal(1000, result.Used);
+        Assert.Equal(ErrorKind.PlanLimitExceeded, refused.Kind);
     }
 
     [Fact]

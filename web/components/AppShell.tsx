@@ -1,32 +1,30 @@
 "use client";
 
 import { usePathname } from "next/navigation";
-import { useEffect, useState, type ReactNode } from "react";
-import { billingApi, type Subscription } from "@/lib/api/client";
-import { accessToken } from "@/lib/auth/accessToken";
+import type { ReactNode } from "react";
 import { devSignInEnabled } from "@/lib/auth/devSignIn";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { billingPath } from "@/lib/routes";
+import { SubscriptionProvider, useSubscription } from "@/lib/subscription";
 import { Sidebar } from "./Sidebar";
 
-/** The small app shell: a sidebar with the plan badge beside the page. Reloads the badge on every navigation. */
+/**
+ * The small app shell: a sidebar with the plan badge beside the page. The subscription is read once per page
+ * view (on every navigation) and shared with the page, which reads it from `useSubscription`.
+ */
 export function AppShell({ children }: { children: ReactNode }) {
-  const { locale, messages } = useI18n();
+  const { locale } = useI18n();
   const pathname = usePathname() ?? billingPath(locale);
-  const [subscription, setSubscription] = useState<Subscription | null>(null);
+  return (
+    <SubscriptionProvider page={pathname}>
+      <Shell pathname={pathname}>{children}</Shell>
+    </SubscriptionProvider>
+  );
+}
 
-  useEffect(() => {
-    let live = true;
-    if (accessToken() === null) {
-      setSubscription(null);
-      return;
-    }
-    void billingApi().subscription().then((result) => {
-      if (live) setSubscription(result.ok ? result.data : null);
-    });
-    return () => { live = false; };
-  }, [pathname]);
-
+function Shell({ pathname, children }: { pathname: string; children: ReactNode }) {
+  const { locale, messages } = useI18n();
+  const { subscription } = useSubscription();
   return (
     <div className="shell">
       <a className="skip-link" href="#main">{messages.app.skipToContent}</a>

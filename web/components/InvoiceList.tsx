@@ -1,7 +1,8 @@
 "use client";
 
 import type { Invoice } from "@/lib/api/client";
-import { format, type Messages } from "@/lib/i18n/messages";
+import { format } from "@/lib/i18n/messages";
+import { labelOf } from "@/lib/i18n/labels";
 import { formatDate, formatMoney } from "@/lib/i18n/formatting";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 
@@ -11,12 +12,6 @@ export interface InvoiceListProps {
   /** Loads the page after the last invoice shown (`starting_after`). */
   onLoadMore: () => void;
   loading?: boolean;
-}
-
-function statusText(status: string | null, messages: Messages): string {
-  if (!status) return "—";
-  const key = `status_${status}` as keyof Messages["invoices"];
-  return key in messages.invoices ? messages.invoices[key] : status;
 }
 
 export function InvoiceList({ invoices, hasMore, onLoadMore, loading = false }: InvoiceListProps) {
@@ -44,7 +39,7 @@ export function InvoiceList({ invoices, hasMore, onLoadMore, loading = false }: 
                   <th scope="row">{number}</th>
                   <td data-label={m.date}>{formatDate(invoice.created, locale)}</td>
                   <td data-label={m.amount} className="numeric">{formatMoney(invoice.amount_due, invoice.currency, locale)}</td>
-                  <td data-label={m.status}>{statusText(invoice.status, messages)}</td>
+                  <td data-label={m.status}>{invoice.status ? labelOf(m, "status_", invoice.status) : "—"}</td>
                   <td data-label={m.links} className="invoice-list__links">
                     {invoice.hosted_invoice_url && (
                       <a href={invoice.hosted_invoice_url} target="_blank" rel="noopener noreferrer" aria-label={format(m.view, { number })}>

@@ -11,13 +11,18 @@ export interface PlanBadgeProps {
   status: string;
   cancelAtPeriodEnd: boolean;
   periodEnd: string | null;
+  /**
+   * Whether the badge also tells the plan's state (payment past due, ending on a date). The sidebar's does; the
+   * dashboard's plan card tells it once, in its status and banners, and shows the plan alone.
+   */
+  withState?: boolean;
 }
 
-export function PlanBadge({ tier, status, cancelAtPeriodEnd, periodEnd }: PlanBadgeProps) {
+export function PlanBadge({ tier, status, cancelAtPeriodEnd, periodEnd, withState = true }: PlanBadgeProps) {
   const { locale, messages } = useI18n();
   const name = tierName(tier, messages);
-  const pastDue = status === "past_due" || status === "unpaid";
-  const ending = cancelAtPeriodEnd && periodEnd !== null;
+  const pastDue = withState && (status === "past_due" || status === "unpaid");
+  const ending = withState && cancelAtPeriodEnd && periodEnd !== null;
   const state = pastDue ? "past-due" : ending ? "ending" : tier;
   return (
     <p className={`plan-badge plan-badge--${state}`} data-state={state}>

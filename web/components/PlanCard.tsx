@@ -6,8 +6,7 @@ import { formatMoney, formatNumber } from "@/lib/i18n/formatting";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { priceFor, yearlySaving } from "@/lib/pricing";
 import { tierFeatures, tierName } from "@/lib/i18n/tiers";
-
-const resources = ["shipments", "escrows", "api_calls"] as const;
+import { resources } from "@/lib/resources";
 
 export interface PlanCardProps {
   plan: Plan;

@@ -63,9 +63,9 @@ describe("SubscriptionBanners", () => {
     expect(screen.queryByText(/You keep the/)).toBeNull();
   });
 
-  it("speaks_korean_on_korean_pages", () => {
+  it("speaks_korean_on_korean_pages_with_the_korean_plan_names", () => {
     renderIn("ko", <SubscriptionBanners subscription={{ ...base, pending_plan_tier: "pro", pending_change_at: "2026-12-03T00:00:00Z" }} {...handlers()} />);
-    expect(screen.getByText(/요금제가 Pro\(으\)로 변경됩니다/)).toBeTruthy();
-    expect(screen.getByRole("button", { name: "Enterprise 유지" })).toBeTruthy();
+    expect(screen.getByText(/요금제가 프로로 변경됩니다/)).toBeTruthy();
+    expect(screen.getByRole("button", { name: "엔터프라이즈 유지" })).toBeTruthy();
   });
 });

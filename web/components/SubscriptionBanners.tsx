@@ -4,7 +4,7 @@ import type { Subscription } from "@/lib/api/client";
 import { format } from "@/lib/i18n/messages";
 import { formatDate } from "@/lib/i18n/formatting";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { planName } from "@/lib/planName";
+import { tierName } from "@/lib/i18n/tiers";
 
 export interface SubscriptionBannersProps {
   subscription: Subscription;
@@ -23,8 +23,9 @@ export interface SubscriptionBannersProps {
 export function SubscriptionBanners({ subscription: s, onAddCard, onUpdatePayment, onResume, onKeepPlan, busy = false }: SubscriptionBannersProps) {
   const { locale, messages } = useI18n();
   const m = messages.banners;
-  const plan = planName(s.plan_tier, messages);
-  const date = (iso: string) => formatDate(iso, locale);
+  const plan = tierName(s.plan_tier, messages);
+  // A date never breaks across lines ("Dec / 29, 2026" on a phone): its spaces do not break.
+  const date = (iso: string) => formatDate(iso, locale).replaceAll(" ", "\u00a0");
   const restricted = s.payment_failed_at !== null && s.limits_tier !== s.plan_tier;
   const restrictedSince = s.grace_until !== null && Date.parse(s.grace_until) <= Date.now() ? s.grace_until : s.payment_failed_at;
 
@@ -40,7 +41,7 @@ export function SubscriptionBanners({ subscription: s, onAddCard, onUpdatePaymen
   if (s.pending_plan_tier && s.pending_change_at)
     banners.push({
       key: "pending", tone: "",
-      text: format(m.pending, { pending: planName(s.pending_plan_tier, messages), date: date(s.pending_change_at) }),
+      text: format(m.pending, { pending: tierName(s.pending_plan_tier, messages), date: date(s.pending_change_at) }),
       action: format(m.keep, { plan }), onAction: onKeepPlan,
     });
 

@@ -128,7 +128,7 @@ test("invoice_list_shows_the_demo_invoices", async ({ page }) => {
   expect(invoices.length).toBeGreaterThan(0);
 
   await signIn(page, token);
-  await expect(page.getByText("Demo mode: no real payments are taken")).toBeVisible();
+  await expect(page.getByText("Demo mode: no payments, no Stripe; limits are enforced.")).toBeVisible();
   const table = page.getByRole("table");
   for (const invoice of invoices) {
     const row = table.getByRole("row", { name: new RegExp(invoice.number) });

@@ -1,14 +1,9 @@
-import { expect, request, test } from "@playwright/test";
-import { apiAs, expectAccessible, newTenantToken, problemAlert, screenshots, signIn } from "./support";
+import { expect, request, type Page } from "@playwright/test";
+import { apiAs, expectAccessible, newTenantToken, problemAlert, screenshots, signIn, test, upgradeThroughApi } from "./support";
 
 // What a new user meets in the first hour: the site's front door, the 404 page, Korean that is Korean, and the
-// pages that used to say the wrong thing (thanks above "Unauthorized", a silent "Manage billing" in demo mode).
-
-async function upgradeToPro(token: string) {
-  const api = await apiAs(token);
-  expect((await api.post("checkout", { data: { plan_tier: "pro" } })).status()).toBe(200);
-  await expect.poll(async () => ((await (await api.get("subscription")).json()) as { plan_tier: string }).plan_tier).toBe("pro");
-}
+// pages that used to say the wrong thing (thanks above "Unauthorized", a silent "Manage billing" in demo mode),
+// demo mode that shows the product (limits enforced) and pages that read the subscription once.
 
 test("the_site_root_redirects_to_the_english_dashboard", async ({ page, baseURL }) => {
   const site = await request.newContext({ baseURL });
@@ -89,7 +84,7 @@ test("the_dev_sign_in_page_says_who_is_signed_in", async ({ page }) => {
 
 test("manage_billing_in_demo_mode_says_what_it_would_open_and_the_dashboard_shows_the_period_once", async ({ page }) => {
   const { token } = newTenantToken();
-  await upgradeToPro(token);
+  await upgradeThroughApi(token, "pro");
   await signIn(page, token);
   const main = page.locator("main");
   await expect(page.getByRole("progressbar", { name: "Shipments" })).toBeVisible();
@@ -116,10 +111,69 @@ test("korean_pages_every_page_at_both_widths", async ({ page }) => {
   await expectAccessible(page);
   await screenshots(page, "ko-sign-in");
 
-  await upgradeToPro(token);
+  await upgradeThroughApi(token, "pro");
   await page.goto("/ko/billing/");
   await expect(page.getByRole("table")).toContainText("결제 완료");
   await expect(page.locator("aside .plan-badge")).toContainText("프로");
   await expectAccessible(page);
   await screenshots(page, "ko-dashboard-pro");
+});
+
+test("demo_mode_refuses_at_the_limit_and_a_demo_upgrade_lifts_it", async ({ page }) => {
+  const { token } = newTenantToken();
+  const api = await apiAs(token);
+  expect((await api.post("usage/escrows/consume", { data: { quantity: 5 } })).status()).toBe(200); // Free: 5 escrows
+  expect((await api.post("usage/escrows/consume", { data: { quantity: 1 } })).status()).toBe(402);
+  await signIn(page, token);
+  const escrows = page.getByRole("progressbar", { name: "Escrows" });
+  await expect(escrows).toHaveAttribute("aria-valuetext", "5 of 5");
+  await expect(page.getByText("Limit reached")).toBeVisible();
+  const demo = page.getByRole("note");
+  await expect(demo).toContainText("limits are enforced");
+  await demo.getByText("Demo mode").click(); // the details are folded under the one line
+  await expect(demo.getByText("through simulated payment events")).toBeVisible();
+  await expectAccessible(page);
+  await screenshots(page, "dashboard-limit-reached");
+  await page.goto("/ko/billing/");
+  await expect(page.getByRole("note")).toContainText("한도는 적용됩니다");
+  await screenshots(page, "ko-dashboard-limit-reached");
+
+  await upgradeThroughApi(token, "pro");
+  expect((await api.post("usage/escrows/consume", { data: { quantity: 1 } })).status()).toBe(200);
+});
+
+/** Counts the page's GET /subscription requests (a CORS preflight is an OPTIONS, not counted). */
+function subscriptionReads(page: Page): string[] {
+  const reads: string[] = [];
+  page.on("request", (request) => {
+    if (request.method() === "GET" && new URL(request.url()).pathname.endsWith("/subscription")) reads.push(page.url());
+  });
+  return reads;
+}
+
+test("one_subscription_read_serves_the_shell_and_the_page", async ({ page }) => {
+  const { token } = newTenantToken();
+  await upgradeThroughApi(token, "pro");
+  await signIn(page, token);
+  const reads = subscriptionReads(page);
+
+  for (const [path, pageShows] of [
+    ["/en/billing/", page.locator("main .plan-badge")],
+    ["/en/billing/pricing/", page.locator("article.plan-card--current")],
+    ["/ko/billing/", page.locator("main .plan-badge")],
+  ] as const) {
+    reads.length = 0;
+    await page.goto(path);
+    await expect(page.locator("aside .plan-badge")).toBeVisible();
+    await expect(pageShows).toBeVisible();
+    await page.waitForLoadState("networkidle");
+    expect(reads, `GET /subscription on ${path}`).toHaveLength(1);
+  }
+
+  // A navigation inside the app reads it once more, for both again.
+  reads.length = 0;
+  await page.getByRole("link", { name: "요금제 및 가격" }).click();
+  await expect(page.locator("article.plan-card--current")).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  expect(reads, "GET /subscription after a navigation").toHaveLength(1);
 });

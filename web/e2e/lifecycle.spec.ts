@@ -63,6 +63,17 @@ async function subscriptionWhen(token: string, done: (s: { plan_tier: string; pa
   await expect.poll(async () => done(await (await api.get("subscription")).json())).toBe(true);
 }
 
+/** A Pro tenant 20 days into its period whose payment failed `daysAgo` days ago, signed in: when it failed (Unix seconds). */
+async function signedInAfterAFailedPayment(page: Page, daysAgo: number): Promise<number> {
+  const { token, tenantId } = newTenantToken();
+  const start = nowSeconds() - 20 * day;
+  const s = await subscribedThroughStripeEvents(token, tenantId, {}, start, start + 30 * day);
+  const failedAt = nowSeconds() - daysAgo * day;
+  await failedPayment(s, failedAt);
+  await signIn(page, token);
+  return failedAt;
+}
+
 const banner = (page: Page, name: string) => page.locator(`li[data-banner="${name}"]`);
 const dateIn = (locale: string, seconds: number) =>
   new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(seconds * 1000));
@@ -88,6 +99,23 @@ test("upgrade_with_preview_ends_on_the_enterprise_dashboard", async ({ page }) =
   await expect(page.getByText("Your plan is now Enterprise.")).toBeVisible({ timeout: 30_000 });
   await expect(page).toHaveURL(/\/en\/billing\/$/, { timeout: 10_000 });
   await expect(page.locator("main .plan-badge")).toContainText("Enterprise");
+});
+
+test("a_yearly_subscriber_is_told_the_yearly_price_from_then_on_in_both_languages", async ({ page }) => {
+  const { token } = newTenantToken();
+  await upgradeThroughApi(token, "pro", "year");
+  await signIn(page, token);
+  for (const [locale, then, monthly] of [["en", "Then, every year", "every month"], ["ko", "이후 매년", "매월"]] as const) {
+    await page.goto(`/${locale}/billing/pricing/`);
+    await page.locator("article.plan-card").nth(2).getByRole("button").click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog.getByText(then)).toBeVisible();
+    await expect(dialog).not.toContainText(monthly);
+    await expectAccessible(page);
+    await screenshots(page, locale === "en" ? "pricing-switch-yearly" : "ko-pricing-switch-yearly");
+    await page.keyboard.press("Escape");
+    await expect(dialog).toHaveCount(0);
+  }
 });
 
 test("scheduled_downgrade_shows_until_it_is_taken_back", async ({ page }) => {
@@ -155,12 +183,7 @@ test("trial_shows_its_end_and_offers_to_add_a_card", async ({ page }) => {
 });
 
 test("failed_payment_keeps_paid_limits_until_the_grace_ends", async ({ page }) => {
-  const { token, tenantId } = newTenantToken();
-  const start = nowSeconds() - 20 * day;
-  const s = await subscribedThroughStripeEvents(token, tenantId, {}, start, start + 30 * day);
-  const failedAt = nowSeconds() - 2 * day;
-  await failedPayment(s, failedAt);
-  await signIn(page, token);
+  const failedAt = await signedInAfterAFailedPayment(page, 2);
 
   const failed = banner(page, "payment-failed");
   await expect(failed).toContainText(`You keep the Pro limits until ${dateIn("en", failedAt + 7 * day)}`, { timeout: 30_000 });
@@ -172,12 +195,7 @@ test("failed_payment_keeps_paid_limits_until_the_grace_ends", async ({ page }) =
 });
 
 test("failed_payment_past_the_grace_shows_free_limits_in_english_and_korean", async ({ page }) => {
-  const { token, tenantId } = newTenantToken();
-  const start = nowSeconds() - 20 * day;
-  const s = await subscribedThroughStripeEvents(token, tenantId, {}, start, start + 30 * day);
-  const failedAt = nowSeconds() - 10 * day;
-  await failedPayment(s, failedAt);
-  await signIn(page, token);
+  const failedAt = await signedInAfterAFailedPayment(page, 10);
 
   const restricted = banner(page, "restricted");
   await expect(restricted).toContainText(`You have had the limits of the Free plan since ${dateIn("en", failedAt + 7 * day)}`, { timeout: 30_000 });

@@ -65,9 +65,9 @@ export async function apiAs(token: string): Promise<APIRequestContext> {
 }
 
 /** Upgrades a tenant through the API (demo mode queues the Stripe events) and waits until the plan is applied. */
-export async function upgradeThroughApi(token: string, tier: "pro" | "enterprise") {
+export async function upgradeThroughApi(token: string, tier: "pro" | "enterprise", interval: "month" | "year" = "month") {
   const api = await apiAs(token);
-  expect((await api.post("checkout", { data: { plan_tier: tier } })).status()).toBe(200);
+  expect((await api.post("checkout", { data: { plan_tier: tier, interval } })).status()).toBe(200);
   await expect.poll(async () => ((await (await api.get("subscription")).json()) as { plan_tier: string }).plan_tier).toBe(tier);
 }
 

@@ -9,7 +9,8 @@ const GIVE_UP_AFTER_MS = 30_000;
 
 /**
  * Cancel at period end, resume a cancellation, or keep the plan instead of a scheduled switch. The API asks Stripe; the subscription
- * changes when Stripe's events arrive, so the dashboard polls GET /subscription until it shows the change.
+ * changes when Stripe's events arrive, so the dashboard polls GET /subscription until it shows the change (each answer
+ * goes to `onSubscription`, so the shell's plan badge follows).
  */
 export function useSubscriptionActions(
   subscription: Subscription | null,
@@ -29,16 +30,18 @@ export function useSubscriptionActions(
       return;
     }
     const started = Date.now();
-    while (Date.now() - started < GIVE_UP_AFTER_MS) {
+    let confirmed = false;
+    while (!confirmed && Date.now() - started < GIVE_UP_AFTER_MS) {
       const current = await billingApi().subscription();
       if (current.ok) {
         onSubscription(current.data);
-        if (done(current.data)) break;
+        confirmed = done(current.data);
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_EVERY_MS));
+      if (!confirmed) await new Promise((resolve) => setTimeout(resolve, POLL_EVERY_MS));
     }
     setBusy(false);
-    setRequested(true);
+    // Once the change shows, the page says it; "requested" only when the provider has not confirmed it yet.
+    setRequested(!confirmed);
   }, [onProblem, onSubscription]);
 
   const cancel = useCallback(() => run(() => billingApi().cancel(), (s) => s.cancel_at !== null), [run]);

@@ -2,6 +2,7 @@ import type { components } from "./schema.gen";
 import { format, type Locale, type Messages } from "@/lib/i18n/messages";
 import { formatNumber } from "@/lib/i18n/formatting";
 import { tierName } from "@/lib/i18n/tiers";
+import { isResource } from "@/lib/resources";
 
 type Schemas = components["schemas"];
 type ProblemDetails = Schemas["ProblemDetails"];
@@ -101,9 +102,7 @@ export function describeProblem(problem: ApiProblem, messages: Messages, locale:
     case 403:
       return { title, whatToDo: e.forbidden, action: "none" };
     case 402: {
-      const resourceName = problem.resource && problem.resource in messages.plan
-        ? messages.plan[problem.resource as "shipments" | "escrows" | "api_calls"]
-        : problem.resource;
+      const resourceName = problem.resource && isResource(problem.resource) ? messages.plan[problem.resource] : problem.resource;
       const whatToDo = problem.limit !== undefined && problem.used !== undefined && resourceName
         ? format(e.limit, {
             used: formatNumber(problem.used, locale),

@@ -6,9 +6,8 @@ import { ChangePlanDialog } from "@/components/ChangePlanDialog";
 import { IntervalSwitch } from "@/components/IntervalSwitch";
 import { PlanCard } from "@/components/PlanCard";
 import { ProblemAlert } from "@/components/ProblemAlert";
-import { billingApi, type BillingInterval, type Currency, type PaidTier, type Plan, type PlanTier } from "@/lib/api/client";
+import { billingApi, type BillingInterval, type Currency, type PaidTier, type Plan } from "@/lib/api/client";
 import type { ApiProblem } from "@/lib/api/problem";
-import { accessToken } from "@/lib/auth/accessToken";
 import { devSignInEnabled } from "@/lib/auth/devSignIn";
 import { rememberCheckout } from "@/lib/checkoutIntent";
 import { useI18n } from "@/lib/i18n/I18nProvider";
@@ -16,45 +15,34 @@ import { format } from "@/lib/i18n/messages";
 import { tierName } from "@/lib/i18n/tiers";
 import { bestYearlySavingPercent, offersYearly, pageCurrency } from "@/lib/pricing";
 import { absoluteUrl, billingPath } from "@/lib/routes";
+import { isLivePaid, useSubscription } from "@/lib/subscription";
 import { usePlanSwitch } from "@/lib/usePlanSwitch";
 import { usePortal } from "@/lib/usePortal";
 
 export default function PricingPage() {
   const { locale, messages } = useI18n();
   const [plans, setPlans] = useState<Plan[] | null>(null);
-  const [current, setCurrent] = useState<PlanTier | null>(null);
-  const [subscribed, setSubscribed] = useState(false);
-  const [signedIn, setSignedIn] = useState(false);
+  // The shell's read of the subscription: a member may not read it (403), which only means no "current" mark.
+  const { subscription, signedIn } = useSubscription();
+  const current = subscription?.plan_tier ?? null;
+  const subscribed = subscription !== null && isLivePaid(subscription);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [busy, setBusy] = useState<PaidTier | null>(null);
   const [interval, setInterval] = useState<BillingInterval>("month");
   const [currencies, setCurrencies] = useState<readonly string[]>([]);
+  // A tenant that pays in one currency is shown and sold only that one (a 409 may name it before the read does).
   const [tenantCurrency, setTenantCurrency] = useState<string | null>(null);
-  const currency: Currency = pageCurrency(locale, currencies, tenantCurrency);
+  const currency: Currency = pageCurrency(locale, currencies, tenantCurrency ?? subscription?.currency ?? null);
   const openPortal = usePortal(locale, setProblem);
   const planSwitch = usePlanSwitch(locale, current, setProblem);
 
   const load = useCallback(async () => {
     setProblem(null);
-    const hasToken = accessToken() !== null;
-    setSignedIn(hasToken);
-    const [plansResult, subscriptionResult] = await Promise.all([
-      billingApi().plans(),
-      hasToken ? billingApi().subscription() : Promise.resolve(null),
-    ]);
-    if (plansResult.ok) {
-      setPlans(plansResult.data.plans);
-      setCurrencies(plansResult.data.currencies);
-    } else setProblem(plansResult.problem);
-    // Plans are public: a subscription we may not read (403 for a member) only means no "current" mark.
-    if (subscriptionResult?.ok) {
-      setCurrent(subscriptionResult.data.plan_tier);
-      // A tenant that pays in one currency is shown and sold only that one.
-      setTenantCurrency(subscriptionResult.data.currency);
-      // A live paid subscription switches plans; checkout is only the way in.
-      setSubscribed(subscriptionResult.data.plan_tier !== "free"
-        && ["active", "trialing", "past_due", "unpaid"].includes(subscriptionResult.data.subscription_status));
-    }
+    const result = await billingApi().plans();
+    if (result.ok) {
+      setPlans(result.data.plans);
+      setCurrencies(result.data.currencies);
+    } else setProblem(result.problem);
   }, []);
 
   useEffect(() => { void load(); }, [load]);
@@ -110,7 +98,7 @@ export default function PricingPage() {
         </div>
       )}
       {planSwitch.target && current && (
-        <ChangePlanDialog current={current} target={planSwitch.target} preview={planSwitch.preview} busy={planSwitch.busy}
+        <ChangePlanDialog current={current} interval={subscription?.billing_interval ?? "month"} target={planSwitch.target} preview={planSwitch.preview} busy={planSwitch.busy}
           onConfirm={() => void planSwitch.confirm()} onClose={planSwitch.close} />
       )}
     </>
