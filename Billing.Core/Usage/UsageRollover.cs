@@ -114,18 +114,28 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
         var now = clock.GetUtcNow();
         var after = Guid.Empty;
         int due, rolled = 0, opened = 0, batches = 0;
+        await using var connection = await db.OpenConnectionAsync(ct);
         do
         {
-            await using var command = db.CreateCommand(RollBatchSql);
-            command.Parameters.Add(new NpgsqlParameter("now", now));
-            command.Parameters.Add(new NpgsqlParameter("after", after));
-            command.Parameters.Add(new NpgsqlParameter("batch", PeriodBatch));
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            due = reader.GetInt32(0);
-            rolled += reader.GetInt32(1);
-            opened += reader.GetInt32(2);
-            if (!reader.IsDBNull(3)) after = reader.GetGuid(3);
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await using (var batch = new NpgsqlBatch(connection, tx))
+            {
+                // A batch's commit does not wait for its WAL flush, so its row locks are let go at once. Safe to lose
+                // in a crash: the next run rolls the same periods again, a consume works its period out on read, and
+                // any commit that builds on the batch (a consume in the new period's row) flushes the WAL up to it.
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(RollBatchSql)
+                {
+                    Parameters = { new("now", now), new("after", after), new("batch", PeriodBatch) },
+                });
+                await using var reader = await batch.ExecuteReaderAsync(ct);
+                await reader.ReadAsync(ct);
+                due = reader.GetInt32(0);
+                rolled += reader.GetInt32(1);
+                opened += reader.GetInt32(2);
+                if (!reader.IsDBNull(3)) after = reader.GetGuid(3);
+            }
+            await tx.CommitAsync(ct);
             batches++;
         } while (due == PeriodBatch);
         logger.LogInformation("Rolled {Tenants} ended periods over and opened {Rows} usage rows in {Batches} batches in {Elapsed} ms",
