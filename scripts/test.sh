@@ -44,7 +44,8 @@ export BILLING_TEST_AZURITE_BLOB_PORT="$AZURITE_BLOB_PORT"
 export BILLING_TEST_AZURITE_ACCOUNTS="$ACCOUNTS"
 export BILLING_TEST_AZURITE_KEY="$AZURITE_ACCOUNT_KEY"
 # Files the tests write (settings files, drill clusters) go here, inside the state folder cleanup removes.
-export BILLING_TEST_SCRATCH="$(state_dir "$STATE/scratch")"
+export BILLING_TEST_SCRATCH="$STATE/scratch"
+state_dir "$BILLING_TEST_SCRATCH" >/dev/null
 # Billing.Tests/Infrastructure/ContractValidator.cs writes what it validated against openapi/billing.yaml here.
 export BILLING_TEST_CONTRACT_REPORT="$STATE/contract-report.txt"
 
