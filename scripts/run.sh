@@ -6,12 +6,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 cd "$REPO_ROOT"
 
-STATE="${BILLING_LOCAL_STATE:-$REPO_ROOT/.local}"
+STATE="$(state_dir "${BILLING_LOCAL_STATE:-$REPO_ROOT/.local}")"
 PG_PORT="${BILLING_PG_PORT:-55432}"
 AZURITE_PORT="${BILLING_AZURITE_PORT:-10001}"
 AZURITE_BLOB_PORT="${BILLING_AZURITE_BLOB_PORT:-10000}"
-mkdir -p "$STATE"
-chmod 755 "$STATE"
 claim_local_run "$STATE" || exit 1
 
 DEVHOST_PID=""
@@ -84,12 +82,11 @@ cat <<INFO
 INFO
 
 # The frontend, built against this DevHost with the dev sign-in page; local.settings.json's Host.CORS and
-# FRONTEND_BASE_URL name http://localhost:3000. web/serve.json (written by the build from
-# public/staticwebapp.config.json): the headers and the / redirect of Azure; a missing path is the 404 page.
+# FRONTEND_BASE_URL name http://localhost:3000.
 ensure_web_modules
 log "Building the pages (web/) against $ASPNETCORE_URLS/api/v1/billing"
-(cd web && NEXT_PUBLIC_BILLING_API_URL="$ASPNETCORE_URLS/api/v1/billing" NEXT_PUBLIC_DEV_SIGN_IN=true npm run --silent build >/dev/null)
-web/node_modules/.bin/serve -L -n -c "$REPO_ROOT/web/serve.json" -l "tcp://127.0.0.1:$WEB_PORT" web/out >/dev/null 2>&1 &
+build_web "$ASPNETCORE_URLS/api/v1/billing" >/dev/null
+serve_web "$WEB_PORT" >/dev/null 2>&1
 SERVE_PID=$!
 log "The pages are up: http://localhost:$WEB_PORT/ (sign in with the link above)"
 wait "$DEVHOST_PID"

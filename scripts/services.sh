@@ -26,6 +26,14 @@ as_pg_owner() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# state_dir DIR: makes DIR (a run's PostgreSQL cluster, Azurite data and logs) readable by the postgres user that
+# runs the cluster when this is root, and prints it.
+state_dir() {
+  mkdir -p "$1"
+  chmod 755 "$1"
+  echo "$1"
+}
+
 ensure_node_modules() {
   if [[ ! -x "$REPO_ROOT/node_modules/.bin/azurite-queue" || ! -x "$REPO_ROOT/node_modules/.bin/redocly" ]]; then
     log "Installing Azurite and @redocly/cli (npm ci)"
@@ -40,6 +48,18 @@ ensure_web_modules() {
     log "Installing the frontend's packages (npm ci in web/)"
     (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >&2)
   fi
+}
+
+# build_web API_URL: the pages (web/out) built against API_URL, with the dev sign-in page.
+build_web() {
+  (cd "$REPO_ROOT/web" && NEXT_PUBLIC_BILLING_API_URL="$1" NEXT_PUBLIC_DEV_SIGN_IN=true npm run --silent build)
+}
+
+# serve_web PORT: serves web/out on 127.0.0.1:PORT in the background ($! is its pid), with the headers and the / redirect
+# of the Static Web App (web/serve.json, written by the build from public/staticwebapp.config.json); a missing path
+# is out/404.html.
+serve_web() {
+  "$REPO_ROOT/web/node_modules/.bin/serve" -L -n -c "$REPO_ROOT/web/serve.json" -l "tcp://127.0.0.1:$1" "$REPO_ROOT/web/out" &
 }
 
 # claim_local_run STATE_DIR: one run.sh per state folder. Writes STATE_DIR/run.pid with this shell's pid, or, while

@@ -10,8 +10,7 @@ cd "$REPO_ROOT"
 
 WEB="$REPO_ROOT/web"
 DEVHOST="$REPO_ROOT/Billing.DevHost/bin/Release/net10.0/Billing.DevHost"
-STATE="$(mktemp -d /tmp/billing-web-test.XXXXXX)"
-chmod 755 "$STATE"
+STATE="$(state_dir "$(mktemp -d /tmp/billing-web-test.XXXXXX)")"
 DEVHOST_PID=""
 SERVE_PID=""
 
@@ -94,12 +93,11 @@ DEMO_MODE=true ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" \
 DEVHOST_PID=$!
 
 log "Building the frontend against $API_URL"
-(cd "$WEB" && NEXT_PUBLIC_BILLING_API_URL="$API_URL" NEXT_PUBLIC_DEV_SIGN_IN=true npm run --silent build >"$STATE/next-build.log" 2>&1) \
+build_web "$API_URL" >"$STATE/next-build.log" 2>&1 \
   || { cat "$STATE/next-build.log" >&2; echo "${passed} passed, $((failed + 1)) failed"; exit 1; }
 
-# With the headers and the / redirect the Static Web App has (serve.json, written by the build from
-# public/staticwebapp.config.json; a missing path is out/404.html); the browser tests fail on a CSP violation.
-"$WEB/node_modules/.bin/serve" -L -n -c "$WEB/serve.json" -l "tcp://127.0.0.1:$WEB_PORT" "$WEB/out" >"$STATE/serve.log" 2>&1 &
+# With the Static Web App's headers (see serve_web): the browser tests fail on a CSP violation.
+serve_web "$WEB_PORT" >"$STATE/serve.log" 2>&1
 SERVE_PID=$!
 
 ready=""

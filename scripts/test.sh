@@ -5,8 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 cd "$REPO_ROOT"
 
-STATE="$(mktemp -d /tmp/billing-test.XXXXXX)"
-chmod 755 "$STATE"
+STATE="$(state_dir "$(mktemp -d /tmp/billing-test.XXXXXX)")"
 PG_PORT="$(free_port)"
 AZURITE_PORT="$(free_port)"
 AZURITE_BLOB_PORT="$(free_port)"
@@ -46,8 +45,7 @@ export BILLING_TEST_AZURITE_ACCOUNTS="$ACCOUNTS"
 export BILLING_TEST_AZURITE_KEY="$AZURITE_ACCOUNT_KEY"
 # Files the tests write (settings files, drill clusters) go here, inside the state folder cleanup removes.
 export BILLING_TEST_SCRATCH="$STATE/scratch"
-mkdir -p "$BILLING_TEST_SCRATCH"
-chmod 755 "$BILLING_TEST_SCRATCH"
+state_dir "$BILLING_TEST_SCRATCH" >/dev/null
 # Billing.Tests/Infrastructure/ContractValidator.cs writes what it validated against openapi/billing.yaml here.
 export BILLING_TEST_CONTRACT_REPORT="$STATE/contract-report.txt"
 

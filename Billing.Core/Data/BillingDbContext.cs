@@ -25,24 +25,18 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             t.Property(x => x.Id).ValueGeneratedNever();
             t.HasIndex(x => x.StripeCustomerId).IsUnique();
             t.HasIndex(x => x.StripeSubscriptionId).IsUnique();
-            t.Property(x => x.PlanTier)
-                .HasConversion(tier => WireNames.Of(tier), text => ParseTier(text))
-                .HasDefaultValue(PlanTier.Free)
-                .HasSentinel((PlanTier)(-1));
+            TierDefaultingToFree(t.Property(x => x.PlanTier));
             t.Property(x => x.BillingInterval).HasConversion(IntervalConverter);
             t.Property(x => x.Currency).HasMaxLength(3);
-            t.Property(x => x.LimitsTier)
-                .HasConversion(tier => WireNames.Of(tier), text => ParseTier(text))
-                .HasDefaultValue(PlanTier.Free)
-                .HasSentinel((PlanTier)(-1));
-            t.Property(x => x.PendingPlanTier).HasConversion(tier => tier == null ? null : WireNames.Of(tier.Value), text => text == null ? null : ParseTier(text));
+            TierDefaultingToFree(t.Property(x => x.LimitsTier));
+            t.Property(x => x.PendingPlanTier).HasConversion(TierConverter);
             t.Property(x => x.SubscriptionStatus).HasDefaultValue(SubscriptionStatuses.Active);
             t.HasIndex(x => x.BillingPeriodEnd);
             t.ToTable(x =>
             {
-                x.HasCheckConstraint("ck_tenants_plan_tier", "plan_tier IN ('free', 'pro', 'enterprise')");
-                x.HasCheckConstraint("ck_tenants_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
-                x.HasCheckConstraint("ck_tenants_limits_tier", "limits_tier IN ('free', 'pro', 'enterprise')");
+                x.HasCheckConstraint("ck_tenants_plan_tier", $"plan_tier IN {AnyTier}");
+                x.HasCheckConstraint("ck_tenants_billing_interval", $"billing_interval IS NULL OR billing_interval IN {AnyInterval}");
+                x.HasCheckConstraint("ck_tenants_limits_tier", $"limits_tier IN {AnyTier}");
                 x.HasCheckConstraint("ck_tenants_currency", CurrencyCheck);
             });
         });
@@ -79,7 +73,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             s.HasKey(x => x.Id);
             s.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
             s.HasIndex(x => x.TenantId);
-            s.Property(x => x.PlanTier).HasConversion(tier => tier == null ? null : WireNames.Of(tier.Value), text => text == null ? null : ParseTier(text));
+            s.Property(x => x.PlanTier).HasConversion(TierConverter);
             s.Property(x => x.BillingInterval).HasConversion(IntervalConverter);
             s.Property(x => x.Currency).HasMaxLength(3);
             s.Ignore(x => x.StatePosition);
@@ -92,7 +86,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             s.ToTable(x =>
             {
                 x.HasCheckConstraint("ck_subscriptions_plan_tier", "plan_tier IS NULL OR plan_tier IN ('pro', 'enterprise')");
-                x.HasCheckConstraint("ck_subscriptions_billing_interval", "billing_interval IS NULL OR billing_interval IN ('month', 'year')");
+                x.HasCheckConstraint("ck_subscriptions_billing_interval", $"billing_interval IS NULL OR billing_interval IN {AnyInterval}");
                 x.HasCheckConstraint("ck_subscriptions_currency", CurrencyCheck);
             });
         });
@@ -103,9 +97,9 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
             s.HasKey(x => x.Id);
             s.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
             s.HasIndex(x => x.TenantId);
-            s.Property(x => x.NextTier).HasConversion(tier => tier == null ? null : WireNames.Of(tier.Value), text => text == null ? null : ParseTier(text));
+            s.Property(x => x.NextTier).HasConversion(TierConverter);
             s.Ignore(x => x.Position);
-            s.ToTable(x => x.HasCheckConstraint("ck_subscription_schedules_next_tier", "next_tier IS NULL OR next_tier IN ('free', 'pro', 'enterprise')"));
+            s.ToTable(x => x.HasCheckConstraint("ck_subscription_schedules_next_tier", $"next_tier IS NULL OR next_tier IN {AnyTier}"));
         });
 
         model.Entity<OpenCheckoutSession>(o =>
@@ -126,11 +120,23 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
         });
     }
 
+    /// <summary>The plan tiers and billing intervals a column may hold, as their wire names in SQL.</summary>
+    private const string AnyTier = "('free', 'pro', 'enterprise')";
+    private const string AnyInterval = "('month', 'year')";
+
     /// <summary>Stripe's currency codes: three lowercase letters.</summary>
     private const string CurrencyCheck = "currency IS NULL OR currency ~ '^[a-z][a-z][a-z]$'";
 
     private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<BillingInterval, string> IntervalConverter =
         new(interval => WireNames.Of(interval), text => ParseInterval(text));
+
+    /// <summary>A tier column stores the tier's wire name; a null tier stays null (EF does not convert nulls).</summary>
+    private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<PlanTier, string> TierConverter =
+        new(tier => WireNames.Of(tier), text => ParseTier(text));
+
+    /// <summary>A tier the tenant always has: free unless set (the sentinel lets EF send Free rather than leave it to the default).</summary>
+    private static void TierDefaultingToFree(Microsoft.EntityFrameworkCore.Metadata.Builders.PropertyBuilder<PlanTier> tier) =>
+        tier.HasConversion(TierConverter).HasDefaultValue(PlanTier.Free).HasSentinel((PlanTier)(-1));
 
     private static BillingInterval ParseInterval(string text) =>
         WireNames.TryParseInterval(text, out var interval) ? interval : throw new InvalidDataException($"Unknown billing interval '{text}'.");

@@ -106,58 +106,38 @@ public static class PlanCatalog
 /// <summary>The wire names of tiers and resources as the contract spells them (openapi/billing.yaml), in one place.</summary>
 public static class WireNames
 {
-    public static string Of(PlanTier tier) => tier switch
-    {
-        PlanTier.Free => "free",
-        PlanTier.Pro => "pro",
-        PlanTier.Enterprise => "enterprise",
-        _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, null),
-    };
+    private static readonly Names<PlanTier> Tiers = new((PlanTier.Free, "free"), (PlanTier.Pro, "pro"), (PlanTier.Enterprise, "enterprise"));
+    private static readonly Names<BillingInterval> Intervals = new((BillingInterval.Month, "month"), (BillingInterval.Year, "year"));
+    private static readonly Names<Resource> Resources = new((Resource.Shipments, "shipments"), (Resource.Escrows, "escrows"), (Resource.ApiCalls, "api_calls"));
 
-    public static bool TryParseTier(string? value, out PlanTier tier)
+    public static string Of(PlanTier tier) => Tiers.Of(tier);
+
+    public static bool TryParseTier(string? value, out PlanTier tier) => Tiers.TryParse(value, out tier);
+
+    public static string Of(BillingInterval interval) => Intervals.Of(interval);
+
+    public static bool TryParseInterval(string? value, out BillingInterval interval) => Intervals.TryParse(value, out interval);
+
+    public static string Of(Resource resource) => Resources.Of(resource);
+
+    public static bool TryParseResource(string? value, out Resource resource) => Resources.TryParse(value, out resource);
+
+    /// <summary>One enum's wire names, each told once and read both ways.</summary>
+    private sealed class Names<T>(params (T Value, string Name)[] names) where T : struct, Enum
     {
-        switch (value)
+        public string Of(T value)
         {
-            case "free": tier = PlanTier.Free; return true;
-            case "pro": tier = PlanTier.Pro; return true;
-            case "enterprise": tier = PlanTier.Enterprise; return true;
-            default: tier = default; return false;
+            foreach (var (known, name) in names)
+                if (EqualityComparer<T>.Default.Equals(known, value)) return name;
+            throw new ArgumentOutOfRangeException(nameof(value), value, null);
         }
-    }
 
-    public static string Of(BillingInterval interval) => interval switch
-    {
-        BillingInterval.Month => "month",
-        BillingInterval.Year => "year",
-        _ => throw new ArgumentOutOfRangeException(nameof(interval), interval, null),
-    };
-
-    public static bool TryParseInterval(string? value, out BillingInterval interval)
-    {
-        switch (value)
+        public bool TryParse(string? text, out T value)
         {
-            case "month": interval = BillingInterval.Month; return true;
-            case "year": interval = BillingInterval.Year; return true;
-            default: interval = default; return false;
-        }
-    }
-
-    public static string Of(Resource resource) => resource switch
-    {
-        Resource.Shipments => "shipments",
-        Resource.Escrows => "escrows",
-        Resource.ApiCalls => "api_calls",
-        _ => throw new ArgumentOutOfRangeException(nameof(resource), resource, null),
-    };
-
-    public static bool TryParseResource(string? value, out Resource resource)
-    {
-        switch (value)
-        {
-            case "shipments": resource = Resource.Shipments; return true;
-            case "escrows": resource = Resource.Escrows; return true;
-            case "api_calls": resource = Resource.ApiCalls; return true;
-            default: resource = default; return false;
+            foreach (var (known, name) in names)
+                if (name == text) { value = known; return true; }
+            value = default;
+            return false;
         }
     }
 }

@@ -172,9 +172,7 @@ public sealed class FaultDrills(EnvironmentFixture fixture) : IClassFixture<Envi
         await azurite.StartAsync();
         // Stripe retries the delivery it saw fail; this time it lands, once.
         await Api.JsonAsync(await PostWebhookAsync(client, body), HttpStatusCode.OK);
-        var outcome = await Eventually.ValueAsync(
-            () => Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id),
-            o => o is not null, TimeSpan.FromSeconds(20));
+        var outcome = await Db.OutcomeAsync(_env.SharedDatabase, id, TimeSpan.FromSeconds(20));
         Assert.Equal("applied", outcome);
         Assert.Equal("pro", await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT plan_tier FROM tenants WHERE id = $1", tenant));
         await host.App.StopAsync();
@@ -192,11 +190,7 @@ public sealed class FaultDrills(EnvironmentFixture fixture) : IClassFixture<Envi
         var (id, body) = SubscriptionCreated(tenant);
 
         // Hold the tenant's row so the apply blocks inside its transaction: that is "mid-apply".
-        await using var blocker = new NpgsqlConnection(_env.SharedDatabase);
-        await blocker.OpenAsync();
-        await using var hold = await blocker.BeginTransactionAsync();
-        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", blocker, hold) { Parameters = { new() { Value = tenant } } })
-            await lockRow.ExecuteNonQueryAsync();
+        await using var hold = await Db.HoldAsync(_env.SharedDatabase, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", tenant);
 
         using var devHost = StartDevHostProcess(settingsPath);
         try
@@ -217,14 +211,12 @@ public sealed class FaultDrills(EnvironmentFixture fixture) : IClassFixture<Envi
             devHost.Kill(entireProcessTree: true);
             await devHost.WaitForExitAsync();
         }
-        await hold.RollbackAsync();
+        await hold.ReleaseAsync();
         Assert.Equal(0L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = $1", id));
 
         // A new host takes the message once its lease runs out.
         var successor = await _env.StartHostAsync(settings);
-        var outcome = await Eventually.ValueAsync(
-            () => Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id),
-            o => o is not null, TimeSpan.FromSeconds(30));
+        var outcome = await Db.OutcomeAsync(_env.SharedDatabase, id, TimeSpan.FromSeconds(30));
         Assert.Equal("applied", outcome);
         Assert.Equal(1L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = $1", id));
         Assert.Equal("pro", await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT plan_tier FROM tenants WHERE id = $1", tenant));

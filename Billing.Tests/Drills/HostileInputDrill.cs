@@ -5,13 +5,8 @@ namespace Billing.Tests.Drills;
 /// huge numbers, unicode, very long strings, header injection, forged and replayed signatures, and tokens for
 /// other tenants. Whatever comes in: no 500, every error is problem+json, and the tenant under attack is unchanged.
 /// </summary>
-public sealed class HostileInputDrill(FakeStripeHost fixture) : IClassFixture<FakeStripeHost>, IDisposable
+public sealed class HostileInputDrill(FakeStripeHost fixture) : FakeStripeHostTests(fixture)
 {
-    private readonly HttpClient _client = fixture.Host.CreateClient();
-    private readonly TestEnvironment _env = fixture.Environment;
-
-    public void Dispose() => _client.Dispose();
-
     private static readonly string[] Routes =
     [
         "GET plans", "GET subscription", "GET usage", "GET invoices", "POST checkout", "POST portal",
@@ -89,7 +84,7 @@ public sealed class HostileInputDrill(FakeStripeHost fixture) : IClassFixture<Fa
     {
         var victim = Guid.NewGuid();
         var attacker = Guid.NewGuid();
-        using var victimClient = fixture.Host.CreateClient();
+        using var victimClient = Host.CreateClient();
         var admin = TestTokens.For(victim);
         await Api.JsonAsync(await victimClient.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/usage/shipments/consume", admin, """{"quantity":3}""")), HttpStatusCode.OK);
         var before = await SnapshotAsync(victim);
@@ -97,7 +92,7 @@ public sealed class HostileInputDrill(FakeStripeHost fixture) : IClassFixture<Fa
         var statuses = new List<HttpStatusCode>();
         foreach (var request in Attacks(victim, attacker, new Random(20261127)))
         {
-            using var response = await _client.SendAsync(request);
+            using var response = await Client.SendAsync(request);
             var body = await response.Content.ReadAsStringAsync();
             statuses.Add(response.StatusCode);
 
@@ -117,7 +112,7 @@ public sealed class HostileInputDrill(FakeStripeHost fixture) : IClassFixture<Fa
     }
 
     /// <summary>Everything the victim tenant owns, as one string: its row, its usage, its consumptions.</summary>
-    private Task<string?> SnapshotAsync(Guid tenant) => Db.ScalarAsync<string>(_env.SharedDatabase,
+    private Task<string?> SnapshotAsync(Guid tenant) => Db.ScalarAsync<string>(Env.SharedDatabase,
         """
         SELECT concat_ws('|',
             (SELECT row(plan_tier, subscription_status, stripe_customer_id, stripe_subscription_id, billing_period_start, billing_period_end)::text FROM tenants WHERE id = $1),

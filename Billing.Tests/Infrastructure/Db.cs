@@ -7,8 +7,7 @@ public static class Db
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        await using var command = Command(connection, null, sql, parameters);
         return await command.ExecuteNonQueryAsync();
     }
 
@@ -16,10 +15,44 @@ public static class Db
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        await using var command = Command(connection, null, sql, parameters);
         var value = await command.ExecuteScalarAsync();
         return value is null or DBNull ? default : (T)value;
+    }
+
+    /// <summary>The outcome the pipeline recorded for a Stripe event, once it has one (null if none within the time).</summary>
+    public static Task<string?> OutcomeAsync(string connectionString, string stripeEventId, TimeSpan within) =>
+        Eventually.ValueAsync(
+            () => ScalarAsync<string>(connectionString, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", stripeEventId),
+            outcome => outcome is not null, within);
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> in a transaction left open, so that what it locks (or writes) stays held, in the
+    /// way of the code under test, until <see cref="RowHold.ReleaseAsync"/> rolls it back.
+    /// </summary>
+    public static async Task<RowHold> HoldAsync(string connectionString, string sql, params object[] parameters)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync();
+            var transaction = await connection.BeginTransactionAsync();
+            await using (var command = Command(connection, transaction, sql, parameters))
+                await command.ExecuteNonQueryAsync();
+            return new RowHold(connection, transaction);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, object[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        return command;
     }
 
     /// <summary>Creates a tenant row with the given plan, on this calendar month.</summary>
@@ -37,4 +70,19 @@ public static class Db
             VALUES ($1, $2, $2, 'active', false, $3, $4, now(), now())
             """,
             tenantId, planTier, periodStart, periodEnd);
+}
+
+/// <summary>An open transaction holding rows (<see cref="Db.HoldAsync"/>); disposing it lets go too.</summary>
+public sealed class RowHold(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+{
+    /// <summary>The holding backend's pid, as <c>pg_blocking_pids</c> names it.</summary>
+    public int ProcessId => connection.ProcessID;
+
+    public Task ReleaseAsync() => transaction.RollbackAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await transaction.DisposeAsync();
+        await connection.DisposeAsync();
+    }
 }

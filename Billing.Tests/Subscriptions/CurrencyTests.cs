@@ -9,33 +9,18 @@ using System.Text.Json;
 namespace Billing.Tests.Subscriptions;
 
 /// <summary>Paying in won: the prices GET /plans lists, the currency a checkout asks Stripe for, and one currency per customer.</summary>
-public sealed class CurrencyTests(FakeStripeHost fixture) : IClassFixture<FakeStripeHost>, IDisposable
+public sealed class CurrencyTests(FakeStripeHost fixture) : FakeStripeHostTests(fixture)
 {
-    private readonly TestEnvironment _env = fixture.Environment;
-    private readonly FakeStripe _stripe = fixture.Stripe;
-    private readonly HttpClient _client = fixture.Host.CreateClient();
-
-    public void Dispose() => _client.Dispose();
-
     private Task<HttpResponseMessage> CheckoutAsync(Guid tenant, string body) =>
-        _client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/checkout", TestTokens.For(tenant), body));
+        Client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/checkout", TestTokens.For(tenant), body));
 
     private StripeRequest SessionOf(Guid tenant) =>
-        _stripe.RequestsTo("/v1/checkout/sessions").Last(r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
-
-    private async Task<Guid> TenantPayingInAsync(string currency)
-    {
-        var tenant = Guid.NewGuid();
-        await Db.SeedTenantThisMonthAsync(_env.SharedDatabase, tenant, "free");
-        await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET stripe_customer_id = $2, currency = $3 WHERE id = $1",
-            tenant, StripeEvents.NewId("cus"), currency);
-        return tenant;
-    }
+        Stripe.RequestsTo("/v1/checkout/sessions").Last(r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
 
     [Fact]
     public async Task Plans_list_each_price_in_every_currency_in_stripes_minor_units()
     {
-        var body = await Api.JsonAsync(await _client.SendAsync(Api.Request(HttpMethod.Get, "/api/v1/billing/plans")), HttpStatusCode.OK);
+        var body = await Api.JsonAsync(await Client.SendAsync(Api.Request(HttpMethod.Get, "/api/v1/billing/plans")), HttpStatusCode.OK);
 
         Assert.Equal(["usd", "krw"], body.GetProperty("currencies").EnumerateArray().Select(c => c.GetString()));
         var pro = body.GetProperty("plans").EnumerateArray().Single(p => p.GetProperty("tier").GetString() == "pro");
@@ -73,7 +58,7 @@ public sealed class CurrencyTests(FakeStripeHost fixture) : IClassFixture<FakeSt
     [Fact]
     public async Task Checkout_without_a_currency_keeps_the_one_the_tenant_pays_in()
     {
-        var tenant = await TenantPayingInAsync("krw");
+        var tenant = await TenantWithCustomerAsync(StripeEvents.NewId("cus"), currency: "krw");
 
         await Api.JsonAsync(await CheckoutAsync(tenant, """{"plan_tier":"pro"}"""), HttpStatusCode.OK);
 
@@ -83,13 +68,13 @@ public sealed class CurrencyTests(FakeStripeHost fixture) : IClassFixture<FakeSt
     [Fact]
     public async Task Checkout_in_another_currency_than_the_tenant_pays_in_is_409_naming_its_currency()
     {
-        var tenant = await TenantPayingInAsync("krw");
+        var tenant = await TenantWithCustomerAsync(StripeEvents.NewId("cus"), currency: "krw");
 
         var problem = await Api.ProblemAsync(await CheckoutAsync(tenant, """{"plan_tier":"pro","currency":"usd"}"""), HttpStatusCode.Conflict, "currency_mismatch");
 
         Assert.Contains("KRW", problem.GetProperty("detail").GetString());
         Assert.Equal("krw", problem.GetProperty("currency").GetString());
-        Assert.DoesNotContain(_stripe.RequestsTo("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
+        Assert.DoesNotContain(Stripe.RequestsTo("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
     }
 
     [Theory]

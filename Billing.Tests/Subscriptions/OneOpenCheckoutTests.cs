@@ -1,16 +1,10 @@
 namespace Billing.Tests.Subscriptions;
 
 /// <summary>A tenant has at most one Checkout Session that can be paid: two tabs or a double click never pay twice.</summary>
-public sealed class OneOpenCheckoutTests(FakeStripeHost fixture) : IClassFixture<FakeStripeHost>, IDisposable
+public sealed class OneOpenCheckoutTests(FakeStripeHost fixture) : FakeStripeHostTests(fixture)
 {
-    private readonly FakeStripeHost fixture = fixture;
-    private readonly FakeStripe _stripe = fixture.Stripe;
-    private readonly HttpClient _client = fixture.Host.CreateClient();
-
-    public void Dispose() => _client.Dispose();
-
     private Task<HttpResponseMessage> CheckoutAsync(Guid tenant, string tier = "pro") =>
-        _client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/checkout", TestTokens.For(tenant), $$"""{"plan_tier":"{{tier}}"}"""));
+        Client.SendAsync(Api.Request(HttpMethod.Post, "/api/v1/billing/checkout", TestTokens.For(tenant), $$"""{"plan_tier":"{{tier}}"}"""));
 
     private async Task<string> OpenAsync(Guid tenant, string tier = "pro") =>
         (await Api.JsonAsync(await CheckoutAsync(tenant, tier), HttpStatusCode.OK)).GetProperty("session_id").GetString()!;
@@ -23,12 +17,12 @@ public sealed class OneOpenCheckoutTests(FakeStripeHost fixture) : IClassFixture
 
         var second = await OpenAsync(tenant, "enterprise");
 
-        Assert.Equal("expired", _stripe.SessionStatus(first));
-        Assert.Equal("open", _stripe.SessionStatus(second));
-        var expire = Assert.Single(_stripe.RequestsTo($"/v1/checkout/sessions/{first}/expire"));
+        Assert.Equal("expired", Stripe.SessionStatus(first));
+        Assert.Equal("open", Stripe.SessionStatus(second));
+        var expire = Assert.Single(Stripe.RequestsTo($"/v1/checkout/sessions/{first}/expire"));
         Assert.False(string.IsNullOrEmpty(expire.IdempotencyKey));
         // The expiry reached Stripe before the new session was asked for.
-        var requests = _stripe.Requests.ToList();
+        var requests = Stripe.Requests.ToList();
         Assert.True(requests.IndexOf(expire) < requests.FindLastIndex(r => r.Path == "/v1/checkout/sessions"
             && r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString()));
     }
@@ -38,12 +32,12 @@ public sealed class OneOpenCheckoutTests(FakeStripeHost fixture) : IClassFixture
     {
         var tenant = Guid.NewGuid();
         var paid = await OpenAsync(tenant);
-        _stripe.CompleteSession(paid); // paid, but its webhooks have not arrived yet
+        Stripe.CompleteSession(paid); // paid, but its webhooks have not arrived yet
 
         await Api.ProblemAsync(await CheckoutAsync(tenant), HttpStatusCode.Conflict, "already_subscribed");
 
-        Assert.Single(_stripe.CarriedOut("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
-        Assert.Equal("complete", _stripe.SessionStatus(paid));
+        Assert.Single(Stripe.CarriedOut("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
+        Assert.Equal("complete", Stripe.SessionStatus(paid));
     }
 
     [Fact]
@@ -51,19 +45,19 @@ public sealed class OneOpenCheckoutTests(FakeStripeHost fixture) : IClassFixture
     {
         var tenant = Guid.NewGuid();
         var first = await OpenAsync(tenant);
-        var customer = await Db.ScalarAsync<string>(fixture.Environment.SharedDatabase, "SELECT stripe_customer_id FROM tenants WHERE id = $1", tenant);
+        var customer = await Db.ScalarAsync<string>(Env.SharedDatabase, "SELECT stripe_customer_id FROM tenants WHERE id = $1", tenant);
         var subscription = StripeEvents.NewId("sub");
         var completed = StripeEvents.CheckoutSession(tenant, customer!, subscription);
         completed["id"] = first;
         var body = StripeEvents.Event("checkout.session.completed", completed, DateTimeOffset.UtcNow);
-        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(Api.SignedWebhook(body))).StatusCode);
-        await Eventually.TrueAsync(async () => await Db.ScalarAsync<string>(fixture.Environment.SharedDatabase,
+        Assert.Equal(HttpStatusCode.OK, (await Client.SendAsync(Api.SignedWebhook(body))).StatusCode);
+        await Eventually.TrueAsync(async () => await Db.ScalarAsync<string>(Env.SharedDatabase,
             "SELECT stripe_subscription_id FROM tenants WHERE id = $1", tenant) == subscription, TimeSpan.FromSeconds(10));
 
         // The dashboard still says free (the subscription's own events are late), and the user clicks upgrade again.
         await Api.ProblemAsync(await CheckoutAsync(tenant), HttpStatusCode.Conflict, "already_subscribed");
 
-        Assert.Single(_stripe.CarriedOut("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
+        Assert.Single(Stripe.CarriedOut("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
     }
 
     [Fact]
@@ -72,12 +66,12 @@ public sealed class OneOpenCheckoutTests(FakeStripeHost fixture) : IClassFixture
         var tenant = Guid.NewGuid();
         var first = await OpenAsync(tenant);
         // Stripe refuses while the session's payment is being confirmed (3-D Secure in progress): it stays open.
-        _stripe.FailNext($"/v1/checkout/sessions/{first}/expire", new FakeStripe.Status(400, "invalid_request_error", "This Checkout Session cannot be expired right now."));
+        Stripe.FailNext($"/v1/checkout/sessions/{first}/expire", new FakeStripe.Status(400, "invalid_request_error", "This Checkout Session cannot be expired right now."));
 
         await Api.ProblemAsync(await CheckoutAsync(tenant), HttpStatusCode.Conflict, "checkout_in_progress");
 
-        Assert.Single(_stripe.CarriedOut("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
-        Assert.Equal("open", _stripe.SessionStatus(first));
+        Assert.Single(Stripe.CarriedOut("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
+        Assert.Equal("open", Stripe.SessionStatus(first));
     }
 
     [Fact]
@@ -90,9 +84,9 @@ public sealed class OneOpenCheckoutTests(FakeStripeHost fixture) : IClassFixture
 
         Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict, $"{(int)r.StatusCode}"));
         Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
-        var sessions = _stripe.CarriedOut("/v1/checkout/sessions").Where(r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString()).ToList();
+        var sessions = Stripe.CarriedOut("/v1/checkout/sessions").Where(r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString()).ToList();
         Assert.True(sessions.Count >= 2, $"{sessions.Count} sessions");
-        var open = _stripe.OpenSessionsOf(tenant.ToString());
+        var open = Stripe.OpenSessionsOf(tenant.ToString());
         Assert.Single(open);
     }
 }

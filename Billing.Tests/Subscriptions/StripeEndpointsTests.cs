@@ -1,27 +1,13 @@
 namespace Billing.Tests.Subscriptions;
 
 /// <summary>Checkout, portal and invoices over HTTP through DevHost, against a fake Stripe that checks what we send.</summary>
-public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture<FakeStripeHost>, IDisposable
+public sealed class StripeEndpointsTests(FakeStripeHost fixture) : FakeStripeHostTests(fixture)
 {
-    private readonly TestEnvironment _env = fixture.Environment;
-    private readonly FakeStripe _stripe = fixture.Stripe;
-    private readonly HttpClient _client = fixture.Host.CreateClient();
-
-    public void Dispose() => _client.Dispose();
-
     private Task<HttpResponseMessage> PostAsync(string path, string token, string body) =>
-        _client.SendAsync(Api.Request(HttpMethod.Post, $"/api/v1/billing/{path}", token, body));
+        Client.SendAsync(Api.Request(HttpMethod.Post, $"/api/v1/billing/{path}", token, body));
 
     private Task<HttpResponseMessage> GetAsync(string path, string token) =>
-        _client.SendAsync(Api.Request(HttpMethod.Get, $"/api/v1/billing/{path}", token));
-
-    private async Task<Guid> TenantWithCustomerAsync(string customerId, string tier = "free", string status = "active")
-    {
-        var tenant = Guid.NewGuid();
-        await Db.SeedTenantThisMonthAsync(_env.SharedDatabase, tenant, tier);
-        await Db.ExecuteAsync(_env.SharedDatabase, "UPDATE tenants SET stripe_customer_id = $2, subscription_status = $3 WHERE id = $1", tenant, customerId, status);
-        return tenant;
-    }
+        Client.SendAsync(Api.Request(HttpMethod.Get, $"/api/v1/billing/{path}", token));
 
     [Fact]
     public async Task Checkout_creates_the_customer_then_a_subscription_session_with_everything_stripe_needs()
@@ -30,12 +16,12 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
         var response = await PostAsync("checkout", TestTokens.For(tenant), """{"plan_tier":"pro"}""");
         var body = await Api.JsonAsync(response, HttpStatusCode.OK);
 
-        var customer = Assert.Single(_stripe.RequestsTo("/v1/customers"), r => r.Form.GetValueOrDefault("metadata[tenant_id]") == tenant.ToString());
+        var customer = Assert.Single(Stripe.RequestsTo("/v1/customers"), r => r.Form.GetValueOrDefault("metadata[tenant_id]") == tenant.ToString());
         Assert.False(string.IsNullOrEmpty(customer.IdempotencyKey));
         Assert.StartsWith("Bearer sk_test_", customer.Authorization);
         Assert.Equal(FakeStripe.ApiVersion, customer.StripeVersion);
 
-        var session = Assert.Single(_stripe.RequestsTo("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
+        var session = Assert.Single(Stripe.RequestsTo("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
         Assert.Equal("subscription", session.Form["mode"]);
         Assert.Equal("price_test_pro", session.Form["line_items[0][price]"]);
         Assert.Equal("1", session.Form["line_items[0][quantity]"]);
@@ -46,7 +32,7 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
         Assert.False(string.IsNullOrEmpty(session.IdempotencyKey));
         Assert.NotEqual(customer.IdempotencyKey, session.IdempotencyKey);
 
-        var customerId = await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT stripe_customer_id FROM tenants WHERE id = $1", tenant);
+        var customerId = await Db.ScalarAsync<string>(Env.SharedDatabase, "SELECT stripe_customer_id FROM tenants WHERE id = $1", tenant);
         Assert.Equal(customerId, session.Form["customer"]);
         Assert.StartsWith("https://checkout.stripe.com/", body.GetProperty("checkout_url").GetString());
         Assert.StartsWith("cs_test_", body.GetProperty("session_id").GetString());
@@ -59,8 +45,8 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
         await Api.JsonAsync(await PostAsync("checkout", TestTokens.For(tenant), """{"plan_tier":"pro"}"""), HttpStatusCode.OK);
         await Api.JsonAsync(await PostAsync("checkout", TestTokens.For(tenant), """{"plan_tier":"enterprise","success_url":"http://localhost:3000/done?x=1"}"""), HttpStatusCode.OK);
 
-        Assert.Single(_stripe.RequestsTo("/v1/customers"), r => r.Form.GetValueOrDefault("metadata[tenant_id]") == tenant.ToString());
-        var second = _stripe.RequestsTo("/v1/checkout/sessions").Last(r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
+        Assert.Single(Stripe.RequestsTo("/v1/customers"), r => r.Form.GetValueOrDefault("metadata[tenant_id]") == tenant.ToString());
+        var second = Stripe.RequestsTo("/v1/checkout/sessions").Last(r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
         Assert.Equal("price_test_enterprise", second.Form["line_items[0][price]"]);
         Assert.Equal("http://localhost:3000/done?x=1&session_id={CHECKOUT_SESSION_ID}", second.Form["success_url"]);
     }
@@ -76,10 +62,10 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         // Both may ask Stripe (nothing is locked while Stripe answers), under one idempotency key: Stripe makes one customer.
-        Assert.Single(_stripe.RequestsTo("/v1/customers").Where(r => r.Form.GetValueOrDefault("metadata[tenant_id]") == tenant.ToString())
+        Assert.Single(Stripe.RequestsTo("/v1/customers").Where(r => r.Form.GetValueOrDefault("metadata[tenant_id]") == tenant.ToString())
             .Select(r => r.IdempotencyKey).Distinct());
-        Assert.Single(_stripe.CarriedOut("/v1/customers"), r => r.Form.GetValueOrDefault("metadata[tenant_id]") == tenant.ToString());
-        var customers = _stripe.RequestsTo("/v1/checkout/sessions").Where(r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString())
+        Assert.Single(Stripe.CarriedOut("/v1/customers"), r => r.Form.GetValueOrDefault("metadata[tenant_id]") == tenant.ToString());
+        var customers = Stripe.RequestsTo("/v1/checkout/sessions").Where(r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString())
             .Select(r => r.Form["customer"]).Distinct();
         Assert.Single(customers);
     }
@@ -105,7 +91,7 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
         var tenant = await TenantWithCustomerAsync("cus_existing_" + Guid.NewGuid().ToString("N"), tier: "pro");
 
         await Api.ProblemAsync(await PostAsync("checkout", TestTokens.For(tenant), """{"plan_tier":"enterprise"}"""), HttpStatusCode.Conflict, "already_subscribed");
-        Assert.DoesNotContain(_stripe.Requests, r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
+        Assert.DoesNotContain(Stripe.Requests, r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString());
     }
 
     [Fact]
@@ -129,7 +115,7 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
 
         var body = await Api.JsonAsync(await PostAsync("portal", TestTokens.For(tenant), """{"return_url":"http://localhost:3000/settings/billing"}"""), HttpStatusCode.OK);
 
-        var request = Assert.Single(_stripe.RequestsTo("/v1/billing_portal/sessions"), r => r.Form.GetValueOrDefault("customer") == customer);
+        var request = Assert.Single(Stripe.RequestsTo("/v1/billing_portal/sessions"), r => r.Form.GetValueOrDefault("customer") == customer);
         Assert.Equal("http://localhost:3000/settings/billing", request.Form["return_url"]);
         Assert.False(string.IsNullOrEmpty(request.IdempotencyKey));
         Assert.StartsWith("https://billing.stripe.com/", body.GetProperty("portal_url").GetString());
@@ -138,12 +124,12 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
     [Fact]
     public async Task Invoices_without_a_customer_are_an_empty_list_without_asking_stripe()
     {
-        var before = _stripe.RequestsTo("/v1/invoices").Count();
+        var before = Stripe.RequestsTo("/v1/invoices").Count();
         var body = await Api.JsonAsync(await GetAsync("invoices", TestTokens.For(Guid.NewGuid())), HttpStatusCode.OK);
 
         Assert.Empty(body.GetProperty("invoices").EnumerateArray());
         Assert.False(body.GetProperty("has_more").GetBoolean());
-        Assert.Equal(before, _stripe.RequestsTo("/v1/invoices").Count());
+        Assert.Equal(before, Stripe.RequestsTo("/v1/invoices").Count());
     }
 
     [Fact]
@@ -151,7 +137,7 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
     {
         var customer = "cus_inv_" + Guid.NewGuid().ToString("N");
         var tenant = await TenantWithCustomerAsync(customer, tier: "pro");
-        _stripe.AddInvoices(customer, 3);
+        Stripe.AddInvoices(customer, 3);
 
         var first = await Api.JsonAsync(await GetAsync("invoices?limit=2", TestTokens.For(tenant)), HttpStatusCode.OK);
         var invoices = first.GetProperty("invoices").EnumerateArray().ToList();
@@ -174,7 +160,7 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
         Assert.Single(second.GetProperty("invoices").EnumerateArray());
         Assert.False(second.GetProperty("has_more").GetBoolean());
 
-        var sent = _stripe.RequestsTo("/v1/invoices").Last(r => r.Query.GetValueOrDefault("customer") == customer);
+        var sent = Stripe.RequestsTo("/v1/invoices").Last(r => r.Query.GetValueOrDefault("customer") == customer);
         Assert.Equal(last, sent.Query["starting_after"]);
         Assert.Equal("2", sent.Query["limit"]);
     }
@@ -187,7 +173,7 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
 
         await Api.JsonAsync(await GetAsync("invoices", TestTokens.For(tenant)), HttpStatusCode.OK);
 
-        Assert.Equal("10", _stripe.RequestsTo("/v1/invoices").Last(r => r.Query.GetValueOrDefault("customer") == customer).Query["limit"]);
+        Assert.Equal("10", Stripe.RequestsTo("/v1/invoices").Last(r => r.Query.GetValueOrDefault("customer") == customer).Query["limit"]);
     }
 
     [Theory]
@@ -209,14 +195,14 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
     {
         var tenant = Guid.NewGuid();
         await Api.JsonAsync(await PostAsync("checkout", TestTokens.For(tenant), """{"plan_tier":"pro"}"""), HttpStatusCode.OK); // customer exists now
-        _stripe.FailNext("/v1/checkout/sessions", new FakeStripe.Status(500), times: 3);
+        Stripe.FailNext("/v1/checkout/sessions", new FakeStripe.Status(500), times: 3);
 
         var response = await PostAsync("checkout", TestTokens.For(tenant), """{"plan_tier":"pro"}""");
 
         var problem = await Api.ProblemAsync(response, HttpStatusCode.ServiceUnavailable, "stripe_unavailable");
         Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
         Assert.DoesNotContain("Something went wrong on Stripe", problem.GetRawText());
-        var attempts = _stripe.RequestsTo("/v1/checkout/sessions").Where(r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString()).Skip(1).ToList();
+        var attempts = Stripe.RequestsTo("/v1/checkout/sessions").Where(r => r.Form.GetValueOrDefault("client_reference_id") == tenant.ToString()).Skip(1).ToList();
         Assert.Equal(3, attempts.Count);
         Assert.Single(attempts.Select(a => a.IdempotencyKey).Distinct());
     }
@@ -226,11 +212,11 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
     {
         var customer = "cus_rate_" + Guid.NewGuid().ToString("N");
         var tenant = await TenantWithCustomerAsync(customer);
-        _stripe.FailNext("/v1/billing_portal/sessions", new FakeStripe.Status(429, "rate_limit_error", "Too many requests"), times: 2);
+        Stripe.FailNext("/v1/billing_portal/sessions", new FakeStripe.Status(429, "rate_limit_error", "Too many requests"), times: 2);
 
         await Api.JsonAsync(await PostAsync("portal", TestTokens.For(tenant), "{}"), HttpStatusCode.OK);
 
-        var attempts = _stripe.RequestsTo("/v1/billing_portal/sessions").Where(r => r.Form.GetValueOrDefault("customer") == customer).ToList();
+        var attempts = Stripe.RequestsTo("/v1/billing_portal/sessions").Where(r => r.Form.GetValueOrDefault("customer") == customer).ToList();
         Assert.Equal(3, attempts.Count);
         Assert.Single(attempts.Select(a => a.IdempotencyKey).Distinct());
     }
@@ -240,12 +226,12 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
     {
         var customer = "cus_drop_" + Guid.NewGuid().ToString("N");
         var tenant = await TenantWithCustomerAsync(customer);
-        _stripe.FailNext("/v1/billing_portal/sessions", new FakeStripe.Drop(), times: 3);
+        Stripe.FailNext("/v1/billing_portal/sessions", new FakeStripe.Drop(), times: 3);
 
         var response = await PostAsync("portal", TestTokens.For(tenant), "{}");
 
         await Api.ProblemAsync(response, HttpStatusCode.ServiceUnavailable, "stripe_unavailable");
-        Assert.Equal(3, _stripe.RequestsTo("/v1/billing_portal/sessions").Count(r => r.Form.GetValueOrDefault("customer") == customer));
+        Assert.Equal(3, Stripe.RequestsTo("/v1/billing_portal/sessions").Count(r => r.Form.GetValueOrDefault("customer") == customer));
     }
 
     [Fact]
@@ -253,11 +239,11 @@ public sealed class StripeEndpointsTests(FakeStripeHost fixture) : IClassFixture
     {
         var customer = "cus_bad_" + Guid.NewGuid().ToString("N");
         var tenant = await TenantWithCustomerAsync(customer);
-        _stripe.FailNext("/v1/billing_portal/sessions", new FakeStripe.Status(400, "invalid_request_error", "No such customer: secret-detail"));
+        Stripe.FailNext("/v1/billing_portal/sessions", new FakeStripe.Status(400, "invalid_request_error", "No such customer: secret-detail"));
 
         var problem = await Api.ProblemAsync(await PostAsync("portal", TestTokens.For(tenant), "{}"), HttpStatusCode.BadGateway, "stripe_error");
 
         Assert.DoesNotContain("secret-detail", problem.GetRawText());
-        Assert.Single(_stripe.RequestsTo("/v1/billing_portal/sessions"), r => r.Form.GetValueOrDefault("customer") == customer);
+        Assert.Single(Stripe.RequestsTo("/v1/billing_portal/sessions"), r => r.Form.GetValueOrDefault("customer") == customer);
     }
 }

@@ -6,15 +6,10 @@ namespace Billing.Tests.Subscriptions;
 /// Change plan, preview, cancel and resume over HTTP through DevHost, against the fake Stripe: what we ask Stripe
 /// (every parameter one Stripe defines) and what we answer. The tenant's row is the webhook pipeline's to change.
 /// </summary>
-public sealed class SubscriptionLifecycleTests(FakeStripeHost fixture) : IClassFixture<FakeStripeHost>, IDisposable
+public sealed class SubscriptionLifecycleTests(FakeStripeHost fixture) : FakeStripeHostTests(fixture)
 {
     private const string Pro = "price_test_pro";
     private const string Enterprise = "price_test_enterprise";
-    private readonly TestEnvironment _env = fixture.Environment;
-    private readonly FakeStripe _stripe = fixture.Stripe;
-    private readonly HttpClient _client = fixture.Host.CreateClient();
-
-    public void Dispose() => _client.Dispose();
 
     private sealed record Subscribed(Guid Tenant, string Token, string Customer, string Subscription, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd);
 
@@ -25,15 +20,15 @@ public sealed class SubscriptionLifecycleTests(FakeStripeHost fixture) : IClassF
         var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
         var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(-10).ToUnixTimeSeconds());
         var end = start.AddMonths(1);
-        await Db.SeedTenantAsync(_env.SharedDatabase, tenant, tier, start, end);
-        await Db.ExecuteAsync(_env.SharedDatabase,
+        await Db.SeedTenantAsync(Env.SharedDatabase, tenant, tier, start, end);
+        await Db.ExecuteAsync(Env.SharedDatabase,
             "UPDATE tenants SET stripe_customer_id = $2, stripe_subscription_id = $3, limits_tier = plan_tier WHERE id = $1", tenant, customer, subscription);
-        await Db.ExecuteAsync(_env.SharedDatabase,
+        await Db.ExecuteAsync(Env.SharedDatabase,
             """
             INSERT INTO subscriptions (id, tenant_id, customer_id, plan_tier, status, cancel_at_period_end, period_start, period_end, ended, created_at, updated_at)
             VALUES ($1, $2, $3, $4, 'active', false, $5, $6, false, now(), now())
             """, subscription, tenant, customer, tier, start, end);
-        _stripe.SetSubscription(StripeEvents.Subscription(tenant, customer, subscription, tier == "pro" ? Pro : Enterprise, start, end));
+        Stripe.SetSubscription(StripeEvents.Subscription(tenant, customer, subscription, tier == "pro" ? Pro : Enterprise, start, end));
         return new Subscribed(tenant, TestTokens.For(tenant), customer, subscription, start, end);
     }
 
@@ -41,13 +36,13 @@ public sealed class SubscriptionLifecycleTests(FakeStripeHost fixture) : IClassF
     {
         var request = Api.Request(method, $"/api/v1/billing/{path}", token, body);
         if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
-        return _client.SendAsync(request);
+        return Client.SendAsync(request);
     }
 
     /// <summary>A form POST straight to the fake Stripe, as Stripe.net would send it, for what our code never sends.</summary>
     private async Task<HttpResponseMessage> PostToStripeAsync(string path, string form)
     {
-        using var client = new HttpClient { BaseAddress = _stripe.BaseAddress };
+        using var client = new HttpClient { BaseAddress = Stripe.BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(form, Encoding.UTF8, "application/x-www-form-urlencoded") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "sk_test_fake");
         request.Headers.Add("Stripe-Version", FakeStripe.ApiVersion);
@@ -55,7 +50,7 @@ public sealed class SubscriptionLifecycleTests(FakeStripeHost fixture) : IClassF
     }
 
     private IEnumerable<StripeRequest> PreviewsOf(string subscription) =>
-        _stripe.RequestsTo("/v1/invoices/create_preview").Where(r => r.Form.GetValueOrDefault("subscription") == subscription);
+        Stripe.RequestsTo("/v1/invoices/create_preview").Where(r => r.Form.GetValueOrDefault("subscription") == subscription);
 
     [Fact]
     public async Task Upgrade_preview_shows_what_stripe_charges_now_and_next_with_the_proration_date_it_used()
@@ -125,29 +120,29 @@ public sealed class SubscriptionLifecycleTests(FakeStripeHost fixture) : IClassF
 
         Assert.Equal("changed", change.GetProperty("status").GetString());
         Assert.False(change.TryGetProperty("hosted_invoice_url", out _));
-        var update = Assert.Single(_stripe.RequestsTo($"/v1/subscriptions/{s.Subscription}"), r => r.Method == "POST");
+        var update = Assert.Single(Stripe.RequestsTo($"/v1/subscriptions/{s.Subscription}"), r => r.Method == "POST");
         Assert.Equal(Enterprise, update.Form["items[0][price]"]);
-        Assert.Equal((string)_stripe.Subscription(s.Subscription)!["items"]!["data"]![0]!["id"]!, update.Form["items[0][id]"]);
+        Assert.Equal((string)Stripe.Subscription(s.Subscription)!["items"]!["data"]![0]!["id"]!, update.Form["items[0][id]"]);
         Assert.Equal("always_invoice", update.Form["proration_behavior"]);
         Assert.Equal("pending_if_incomplete", update.Form["payment_behavior"]);
         Assert.Equal(DateTimeOffset.Parse(prorationDate!).ToUnixTimeSeconds().ToString(), update.Form["proration_date"]);
         Assert.False(string.IsNullOrEmpty(update.IdempotencyKey));
-        Assert.Equal(Enterprise, (string)_stripe.Subscription(s.Subscription)!["items"]!["data"]![0]!["price"]!["id"]!);
+        Assert.Equal(Enterprise, (string)Stripe.Subscription(s.Subscription)!["items"]!["data"]![0]!["price"]!["id"]!);
         // The tenant's row is the webhook pipeline's: it changes when Stripe's events arrive, not here.
-        Assert.Equal("pro", await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT plan_tier FROM tenants WHERE id = $1", s.Tenant));
+        Assert.Equal("pro", await Db.ScalarAsync<string>(Env.SharedDatabase, "SELECT plan_tier FROM tenants WHERE id = $1", s.Tenant));
     }
 
     [Fact]
     public async Task Upgrade_whose_payment_needs_the_customer_answers_requires_action_and_leaves_the_price()
     {
         var s = await SubscribedAsync("pro");
-        _stripe.DeclineNextPriceChange(s.Subscription);
+        Stripe.DeclineNextPriceChange(s.Subscription);
 
         var change = await Api.JsonAsync(await SendAsync(HttpMethod.Post, "subscription/change", s.Token, """{"plan_tier":"enterprise"}"""), HttpStatusCode.OK);
 
         Assert.Equal("requires_action", change.GetProperty("status").GetString());
         Assert.StartsWith("https://invoice.stripe.com/i/", change.GetProperty("hosted_invoice_url").GetString());
-        Assert.Equal(Pro, (string)_stripe.Subscription(s.Subscription)!["items"]!["data"]![0]!["price"]!["id"]!);
+        Assert.Equal(Pro, (string)Stripe.Subscription(s.Subscription)!["items"]!["data"]![0]!["price"]!["id"]!);
     }
 
     [Fact]
@@ -157,7 +152,7 @@ public sealed class SubscriptionLifecycleTests(FakeStripeHost fixture) : IClassF
         var problem = await Api.ProblemAsync(await SendAsync(HttpMethod.Post, "subscription/change", s.Token,
             $$"""{"plan_tier":"enterprise","proration_date":"{{s.PeriodStart.AddDays(-1):yyyy-MM-ddTHH:mm:ssZ}}"}"""), HttpStatusCode.BadRequest, "validation_failed");
         Assert.True(problem.GetProperty("errors").TryGetProperty("proration_date", out _));
-        Assert.DoesNotContain(_stripe.RequestsTo($"/v1/subscriptions/{s.Subscription}"), r => r.Method == "POST");
+        Assert.DoesNotContain(Stripe.RequestsTo($"/v1/subscriptions/{s.Subscription}"), r => r.Method == "POST");
     }
 
     [Fact]
@@ -169,9 +164,9 @@ public sealed class SubscriptionLifecycleTests(FakeStripeHost fixture) : IClassF
 
         Assert.Equal("scheduled", change.GetProperty("status").GetString());
         Assert.Equal(s.PeriodEnd, change.GetProperty("effective_at").GetDateTimeOffset());
-        var create = Assert.Single(_stripe.RequestsTo("/v1/subscription_schedules"), r => r.Form.GetValueOrDefault("from_subscription") == s.Subscription);
-        var scheduleId = (string)_stripe.Subscription(s.Subscription)!["schedule"]!;
-        var update = Assert.Single(_stripe.RequestsTo($"/v1/subscription_schedules/{scheduleId}"));
+        var create = Assert.Single(Stripe.RequestsTo("/v1/subscription_schedules"), r => r.Form.GetValueOrDefault("from_subscription") == s.Subscription);
+        var scheduleId = (string)Stripe.Subscription(s.Subscription)!["schedule"]!;
+        var update = Assert.Single(Stripe.RequestsTo($"/v1/subscription_schedules/{scheduleId}"));
         Assert.Equal("release", update.Form["end_behavior"]);
         Assert.Equal(Enterprise, update.Form["phases[0][items][0][price]"]);
         Assert.Equal(s.PeriodEnd.ToUnixTimeSeconds().ToString(), update.Form["phases[0][end_date]"]);
@@ -179,7 +174,7 @@ public sealed class SubscriptionLifecycleTests(FakeStripeHost fixture) : IClassF
         Assert.Equal("month", update.Form["phases[1][duration][interval]"]);
         Assert.Equal(s.Tenant.ToString(), update.Form["metadata[tenant_id]"]);
         Assert.NotEqual(create.IdempotencyKey, update.IdempotencyKey);
-        var phases = _stripe.Schedule(scheduleId)!["phases"]!.AsArray();
+        var phases = Stripe.Schedule(scheduleId)!["phases"]!.AsArray();
         Assert.Equal(2, phases.Count);
         Assert.Equal(s.PeriodEnd.ToUnixTimeSeconds(), (long)phases[1]!["start_date"]!);
     }
@@ -192,13 +187,13 @@ public sealed class SubscriptionLifecycleTests(FakeStripeHost fixture) : IClassF
         var cancel = await Api.JsonAsync(await SendAsync(HttpMethod.Post, "subscription/cancel", s.Token), HttpStatusCode.OK);
         Assert.Equal("canceling", cancel.GetProperty("status").GetString());
         Assert.Equal(s.PeriodEnd, cancel.GetProperty("effective_at").GetDateTimeOffset());
-        Assert.True((bool)_stripe.Subscription(s.Subscription)!["cancel_at_period_end"]!);
+        Assert.True((bool)Stripe.Subscription(s.Subscription)!["cancel_at_period_end"]!);
 
         var resume = await Api.JsonAsync(await SendAsync(HttpMethod.Post, "subscription/resume", s.Token), HttpStatusCode.OK);
         Assert.Equal("resumed", resume.GetProperty("status").GetString());
-        Assert.False((bool)_stripe.Subscription(s.Subscription)!["cancel_at_period_end"]!);
+        Assert.False((bool)Stripe.Subscription(s.Subscription)!["cancel_at_period_end"]!);
 
-        var updates = _stripe.RequestsTo($"/v1/subscriptions/{s.Subscription}").Where(r => r.Method == "POST").ToList();
+        var updates = Stripe.RequestsTo($"/v1/subscriptions/{s.Subscription}").Where(r => r.Method == "POST").ToList();
         Assert.Equal(["true", "false"], updates.Select(u => u.Form["cancel_at_period_end"]));
         Assert.All(updates, u => Assert.Single(u.Form));
     }
@@ -213,8 +208,8 @@ public sealed class SubscriptionLifecycleTests(FakeStripeHost fixture) : IClassF
                 """{"plan_tier":"enterprise"}""", idempotencyKey: "upgrade-once"), HttpStatusCode.OK)).GetProperty("status").GetString());
 
         var path = $"/v1/subscriptions/{s.Subscription}";
-        Assert.Equal(2, _stripe.RequestsTo(path).Count(r => r.Method == "POST"));
-        Assert.Single(_stripe.CarriedOut(path));
+        Assert.Equal(2, Stripe.RequestsTo(path).Count(r => r.Method == "POST"));
+        Assert.Single(Stripe.CarriedOut(path));
     }
 
     [Fact]
@@ -223,7 +218,7 @@ public sealed class SubscriptionLifecycleTests(FakeStripeHost fixture) : IClassF
         var s = await SubscribedAsync("pro");
 
         await Api.JsonAsync(await SendAsync(HttpMethod.Post, "portal", s.Token, """{"flow":"update_payment_method"}"""), HttpStatusCode.OK);
-        var session = Assert.Single(_stripe.RequestsTo("/v1/billing_portal/sessions"), r => r.Form["customer"] == s.Customer);
+        var session = Assert.Single(Stripe.RequestsTo("/v1/billing_portal/sessions"), r => r.Form["customer"] == s.Customer);
         Assert.Equal("payment_method_update", session.Form["flow_data[type]"]);
 
         await Api.ProblemAsync(await SendAsync(HttpMethod.Post, "portal", s.Token, """{"flow":"cancel_everything"}"""), HttpStatusCode.BadRequest, "validation_failed");

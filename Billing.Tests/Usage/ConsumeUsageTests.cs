@@ -102,9 +102,8 @@ public sealed class ConsumeUsageTests : UsageServiceTests
     [Fact]
     public async Task Ended_period_rolls_forward_on_consume()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 5, 10, 12, 0, 0, TimeSpan.Zero));
-        await using var services = Env.CreateServices(clock: clock);
-        var usage = services.GetRequiredService<UsageService>();
+        await using var at = UsageAt(new DateTimeOffset(2026, 5, 10, 12, 0, 0, TimeSpan.Zero));
+        var usage = at.Usage;
         var tenant = Guid.NewGuid();
         // A pro tenant whose Stripe period ended in March and whose renewal webhook never came.
         await Db.SeedTenantAsync(Env.SharedDatabase, tenant, "pro",
@@ -123,13 +122,12 @@ public sealed class ConsumeUsageTests : UsageServiceTests
     [Fact]
     public async Task New_period_starts_counting_from_zero()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 31, 23, 59, 0, TimeSpan.Zero));
-        await using var services = Env.CreateServices(clock: clock);
-        var usage = services.GetRequiredService<UsageService>();
+        await using var at = UsageAt(new DateTimeOffset(2026, 1, 31, 23, 59, 0, TimeSpan.Zero));
+        var usage = at.Usage;
         var tenant = Guid.NewGuid();
 
         await usage.ConsumeAsync(tenant, "escrows", 5, null, default);
-        clock.Advance(TimeSpan.FromMinutes(2)); // into February
+        at.Clock.Advance(TimeSpan.FromMinutes(2)); // into February
         var result = await usage.ConsumeAsync(tenant, "escrows", 1, null, default);
 
         Assert.Equal(1, result.Used);

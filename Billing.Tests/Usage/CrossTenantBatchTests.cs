@@ -11,14 +11,7 @@ public sealed class CrossTenantBatchTests : UsageServiceTests
         await Usage.ConsumeAsync(held, "shipments", 1, null, default);
         await Usage.ConsumeAsync(other, "shipments", 1, null, default);
 
-        await using var holder = new NpgsqlConnection(Env.SharedDatabase);
-        await holder.OpenAsync();
-        await using var hold = await holder.BeginTransactionAsync();
-        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM usage_records WHERE tenant_id = $1 FOR UPDATE", holder, hold))
-        {
-            lockRow.Parameters.Add(new() { Value = held });
-            await lockRow.ExecuteNonQueryAsync();
-        }
+        await using var hold = await Db.HoldAsync(Env.SharedDatabase, "SELECT 1 FROM usage_records WHERE tenant_id = $1 FOR UPDATE", held);
 
         // Interleaved, so the two tenants' consumes share batches.
         var consumes = Enumerable.Range(0, 40).Select(i => Task.Run(() => Usage.ConsumeAsync(i % 2 == 0 ? held : other, "shipments", 1, null, default))).ToArray();
@@ -30,7 +23,7 @@ public sealed class CrossTenantBatchTests : UsageServiceTests
         Assert.Equal(Enumerable.Range(2, 20).Select(i => (long)i), answered.Select(a => a.Used).Order());
         Assert.DoesNotContain(heldConsumes, c => c.IsCompleted);
 
-        await hold.RollbackAsync();
+        await hold.ReleaseAsync();
         var late = await Task.WhenAll(heldConsumes);
         Assert.Equal(Enumerable.Range(2, 20).Select(i => (long)i), late.Select(a => a.Used).Order());
     }

@@ -37,18 +37,11 @@ public sealed class PlanChangeRaceTests : UsageServiceTests
 
         // A transaction holding the same key un-committed makes the keyed consume wait at its claim, after it has
         // read its plan.
-        await using var holder = new NpgsqlConnection(Env.SharedDatabase);
-        await holder.OpenAsync();
-        await using var hold = await holder.BeginTransactionAsync();
-        await using (var claim = new NpgsqlCommand(
+        await using var hold = await Db.HoldAsync(Env.SharedDatabase,
             "INSERT INTO usage_consumptions (tenant_id, idempotency_key, resource, quantity, used, created_at) VALUES ($1, 'race-1', 'escrows', 1, 0, now())",
-            holder, hold))
-        {
-            claim.Parameters.Add(new() { Value = tenant });
-            await claim.ExecuteNonQueryAsync();
-        }
+            tenant);
         var keyed = Task.Run(() => TryConsumeAsync(tenant, "race-1"));
-        Assert.True(await Eventually.TrueAsync(() => BlocksSomeoneAsync(holder.ProcessID), Within), "the keyed consume never reached its claim");
+        Assert.True(await Eventually.TrueAsync(() => BlocksSomeoneAsync(hold.ProcessId), Within), "the keyed consume never reached its claim");
 
         // The downgrade: it commits at once unless the keyed consume holds the plan it read.
         await using var changer = new NpgsqlConnection(Env.SharedDatabase);
@@ -61,7 +54,7 @@ public sealed class PlanChangeRaceTests : UsageServiceTests
         // An unkeyed consume after that, then the key's holder lets go.
         var unkeyed = Task.Run(() => TryConsumeAsync(tenant, null));
         await Eventually.TrueAsync(async () => unkeyed.IsCompleted || await BlocksSomeoneAsync(changer.ProcessID), Within);
-        await hold.RollbackAsync();
+        await hold.ReleaseAsync();
         var answers = new[] { await keyed, await unkeyed };
         await downgraded;
 

@@ -89,12 +89,11 @@ public sealed class ReleaseUsageTests : UsageServiceTests
     [Fact]
     public async Task Release_after_the_period_ended_is_period_closed()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 5, 31, 23, 0, 0, TimeSpan.Zero));
-        await using var services = Env.CreateServices(clock: clock);
-        var usage = services.GetRequiredService<UsageService>();
+        await using var at = UsageAt(new DateTimeOffset(2026, 5, 31, 23, 0, 0, TimeSpan.Zero));
+        var usage = at.Usage;
         var tenant = Guid.NewGuid();
         await usage.ConsumeAsync(tenant, "shipments", 6, "may-shipment", default);
-        clock.Advance(TimeSpan.FromHours(2)); // into June
+        at.Clock.Advance(TimeSpan.FromHours(2)); // into June
 
         var error = await Assert.ThrowsAsync<BillingException>(() => usage.ReleaseAsync(tenant, "shipments", "may-shipment", default));
 

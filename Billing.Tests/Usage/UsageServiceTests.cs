@@ -14,4 +14,19 @@ public abstract class UsageServiceTests : IAsyncLifetime
     }
 
     public Task DisposeAsync() => _services.DisposeAsync().AsTask();
+
+    /// <summary>A <see cref="UsageService"/> of its own whose clock starts at <paramref name="now"/>; dispose it with the test.</summary>
+    protected UsageOnClock UsageAt(DateTimeOffset now)
+    {
+        var clock = new FakeTimeProvider(now);
+        return new UsageOnClock(Env.CreateServices(clock: clock), clock);
+    }
+
+    protected sealed class UsageOnClock(ServiceProvider services, FakeTimeProvider clock) : IAsyncDisposable
+    {
+        public UsageService Usage { get; } = services.GetRequiredService<UsageService>();
+        public FakeTimeProvider Clock { get; } = clock;
+
+        public ValueTask DisposeAsync() => services.DisposeAsync();
+    }
 }

@@ -14,6 +14,16 @@ public sealed class StripeEventApplierTests(ApplierFixture fixture) : IClassFixt
 
     private Task<T?> TenantAsync<T>(Guid tenant, string column) => _applier.TenantAsync<T>(tenant, column);
 
+    /// <summary>A new tenant whose Pro subscription (T0 for a month) has been created by its event.</summary>
+    private async Task<(Guid Tenant, string Customer, string Subscription)> SubscribedAsync()
+    {
+        var tenant = await NewTenantAsync();
+        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
+        await ApplyAsync(StripeEvents.Event("customer.subscription.created",
+            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1)), T0));
+        return (tenant, customer, subscription);
+    }
+
     [Fact]
     public async Task Checkout_then_subscription_then_invoice_leaves_the_tenant_paid_with_stripes_period()
     {
@@ -120,10 +130,7 @@ public sealed class StripeEventApplierTests(ApplierFixture fixture) : IClassFixt
     [Fact]
     public async Task Subscription_deleted_returns_the_tenant_to_free()
     {
-        var tenant = await NewTenantAsync();
-        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
-        await ApplyAsync(StripeEvents.Event("customer.subscription.created",
-            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1)), T0));
+        var (tenant, customer, subscription) = await SubscribedAsync();
 
         var outcome = await ApplyAsync(StripeEvents.Event("customer.subscription.deleted",
             StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1), status: "canceled"), T0.AddSeconds(10)));
@@ -140,10 +147,7 @@ public sealed class StripeEventApplierTests(ApplierFixture fixture) : IClassFixt
     [Fact]
     public async Task Canceled_update_delivered_after_the_deletion_leaves_the_tenant_free()
     {
-        var tenant = await NewTenantAsync();
-        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
-        await ApplyAsync(StripeEvents.Event("customer.subscription.created",
-            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1)), T0));
+        var (tenant, customer, subscription) = await SubscribedAsync();
         var ended = T0.AddMinutes(3); // Stripe sends both events for the same moment, in no particular order
         var canceled = StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1), status: "canceled");
 
@@ -191,10 +195,7 @@ public sealed class StripeEventApplierTests(ApplierFixture fixture) : IClassFixt
     [Fact]
     public async Task Payment_failed_makes_the_subscription_past_due()
     {
-        var tenant = await NewTenantAsync();
-        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
-        await ApplyAsync(StripeEvents.Event("customer.subscription.created",
-            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1)), T0));
+        var (tenant, customer, subscription) = await SubscribedAsync();
 
         // No tenant metadata on the invoice: found by customer.
         await ApplyAsync(StripeEvents.Event("invoice.payment_failed", StripeEvents.Invoice(null, customer, subscription, status: "open"), T0.AddSeconds(5)));
@@ -206,10 +207,7 @@ public sealed class StripeEventApplierTests(ApplierFixture fixture) : IClassFixt
     [Fact]
     public async Task Payment_failure_of_a_subscription_the_tenant_no_longer_has_changes_nothing()
     {
-        var tenant = await NewTenantAsync();
-        var (customer, subscription) = (StripeEvents.NewId("cus"), StripeEvents.NewId("sub"));
-        await ApplyAsync(StripeEvents.Event("customer.subscription.created",
-            StripeEvents.Subscription(tenant, customer, subscription, ProPrice, T0, T0.AddMonths(1)), T0));
+        var (tenant, customer, _) = await SubscribedAsync();
 
         var outcome = await ApplyAsync(StripeEvents.Event("invoice.payment_failed",
             StripeEvents.Invoice(null, customer, StripeEvents.NewId("sub"), status: "open"), T0.AddSeconds(5)));

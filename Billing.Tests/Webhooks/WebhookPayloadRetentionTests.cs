@@ -7,14 +7,9 @@ namespace Billing.Tests.Webhooks;
 /// the timer in bounded batches; the row itself stays, so a redelivered event is still recognised. On a database
 /// of its own (the sweep reads the whole table).
 /// </summary>
-public sealed class WebhookPayloadRetentionTests : IAsyncLifetime
+public sealed class WebhookPayloadRetentionTests() : OwnDatabaseTests(Now)
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 4, 15, 0, TimeSpan.Zero);
-    private AppServices _app = null!;
-
-    public async Task InitializeAsync() => _app = await AppServices.StartAsync(new FakeTimeProvider(Now), ownDatabase: true);
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private static string Event(string id) => new System.Text.Json.Nodes.JsonObject
     {
@@ -28,7 +23,7 @@ public sealed class WebhookPayloadRetentionTests : IAsyncLifetime
     /// <summary><paramref name="count"/> processed events received <paramref name="age"/> before now, ids prefixed <paramref name="prefix"/>.</summary>
     private async Task SeedAsync(string prefix, int count, TimeSpan age)
     {
-        await using var connection = new NpgsqlConnection(_app.Database);
+        await using var connection = new NpgsqlConnection(App.Database);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             """
@@ -50,37 +45,37 @@ public sealed class WebhookPayloadRetentionTests : IAsyncLifetime
         await SeedAsync("evt_old_", expired, TimeSpan.FromDays(91));
         await SeedAsync("evt_new_", 10, TimeSpan.FromDays(89));
 
-        var cleared = await _app.Services.GetRequiredService<WebhookPayloadRetention>().RunAsync(default);
+        var cleared = await App.Services.GetRequiredService<WebhookPayloadRetention>().RunAsync(default);
 
         Assert.Equal(expired, cleared);
-        Assert.Equal(expired + 10L, await Db.ScalarAsync<long>(_app.Database, "SELECT count(*) FROM webhook_events"));
-        Assert.Equal((long)expired, await Db.ScalarAsync<long>(_app.Database,
+        Assert.Equal(expired + 10L, await Db.ScalarAsync<long>(App.Database, "SELECT count(*) FROM webhook_events"));
+        Assert.Equal((long)expired, await Db.ScalarAsync<long>(App.Database,
             """
             SELECT count(*) FROM webhook_events
              WHERE stripe_event_id LIKE 'evt_old_%' AND payload IS NULL
                AND event_type = 'invoice.paid' AND outcome = 'ignored' AND received_at IS NOT NULL AND processed_at IS NOT NULL
             """));
-        Assert.Equal(10L, await Db.ScalarAsync<long>(_app.Database, "SELECT count(*) FROM webhook_events WHERE stripe_event_id LIKE 'evt_new_%' AND payload IS NOT NULL"));
-        Assert.Equal(0, await _app.Services.GetRequiredService<WebhookPayloadRetention>().RunAsync(default));
+        Assert.Equal(10L, await Db.ScalarAsync<long>(App.Database, "SELECT count(*) FROM webhook_events WHERE stripe_event_id LIKE 'evt_new_%' AND payload IS NOT NULL"));
+        Assert.Equal(0, await App.Services.GetRequiredService<WebhookPayloadRetention>().RunAsync(default));
     }
 
     [Fact]
     public async Task A_redelivered_event_whose_payload_was_cleared_is_still_applied_only_once()
     {
         await SeedAsync("evt_redelivered_", 1, TimeSpan.FromDays(120));
-        await _app.Services.GetRequiredService<WebhookPayloadRetention>().RunAsync(default);
+        await App.Services.GetRequiredService<WebhookPayloadRetention>().RunAsync(default);
 
-        await using (var scope = _app.Services.CreateAsyncScope())
+        await using (var scope = App.Services.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<StripeEventApplier>().ApplyAsync(StripeEventQueue.Encode(Event("evt_redelivered_1"))!, default);
 
-        Assert.Equal(1L, await Db.ScalarAsync<long>(_app.Database, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = 'evt_redelivered_1'"));
-        Assert.Equal(1L, await Db.ScalarAsync<long>(_app.Database, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = 'evt_redelivered_1' AND payload IS NULL"));
+        Assert.Equal(1L, await Db.ScalarAsync<long>(App.Database, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = 'evt_redelivered_1'"));
+        Assert.Equal(1L, await Db.ScalarAsync<long>(App.Database, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = 'evt_redelivered_1' AND payload IS NULL"));
     }
 
     [Fact]
     public void Retention_defaults_to_90_days()
     {
-        Assert.Equal(90, _app.Services.GetRequiredService<IOptions<BillingOptions>>().Value.WebhookPayloadRetentionDays);
+        Assert.Equal(90, App.Services.GetRequiredService<IOptions<BillingOptions>>().Value.WebhookPayloadRetentionDays);
     }
 
     [Theory]

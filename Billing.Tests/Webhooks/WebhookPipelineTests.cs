@@ -63,9 +63,7 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
 
         await Api.JsonAsync(await _client.SendAsync(Api.SignedWebhook(body)), HttpStatusCode.OK);
 
-        var outcome = await Eventually.ValueAsync(
-            () => Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id),
-            o => o is not null, TimeSpan.FromSeconds(20));
+        var outcome = await Db.OutcomeAsync(_env.SharedDatabase, id, TimeSpan.FromSeconds(20));
         Assert.Equal("applied", outcome);
         Assert.Equal(1L, await Db.ScalarAsync<long>(_env.SharedDatabase, "SELECT count(*) FROM webhook_events WHERE stripe_event_id = $1", id));
         Assert.Equal("pro", await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT plan_tier FROM tenants WHERE id = $1", tenant));
@@ -131,9 +129,7 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
         await Db.ExecuteAsync(_env.SharedDatabase, $"DROP TRIGGER {trigger} ON subscriptions; DROP FUNCTION {trigger}();");
         Assert.Equal(0, await Billing.DevHost.DevHostCli.RunAsync(["replay-poison", "--settings", _host.SettingsPath], TextWriter.Null, TextWriter.Null));
 
-        var applied = await Eventually.ValueAsync(
-            () => Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT outcome FROM webhook_events WHERE stripe_event_id = $1", id),
-            outcome => outcome is not null, TimeSpan.FromSeconds(15));
+        var applied = await Db.OutcomeAsync(_env.SharedDatabase, id, TimeSpan.FromSeconds(15));
         Assert.Equal("applied", applied);
         Assert.Equal(customer, await Db.ScalarAsync<string>(_env.SharedDatabase, "SELECT stripe_customer_id FROM tenants WHERE id = $1", b));
     }
