@@ -107,6 +107,8 @@ test("a_yearly_subscriber_is_told_the_yearly_price_from_then_on_in_both_language
   await signIn(page, token);
   for (const [locale, then, monthly] of [["en", "Then, every year", "every month"], ["ko", "이후 매년", "매월"]] as const) {
     await page.goto(`/${locale}/billing/pricing/`);
+    // The switch starts at the interval the tenant pays by.
+    await expect(page.locator('input[name="billing-interval"][value="year"]')).toBeChecked();
     await page.locator("article.plan-card").nth(2).getByRole("button").click();
     const dialog = page.getByRole("dialog");
     await expect(dialog.getByText(then)).toBeVisible();

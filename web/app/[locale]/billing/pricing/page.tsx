@@ -28,7 +28,9 @@ export default function PricingPage() {
   const subscribed = subscription !== null && isLivePaid(subscription);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [busy, setBusy] = useState<PaidTier | null>(null);
-  const [interval, setInterval] = useState<BillingInterval>("month");
+  // The prices shown start at the interval the tenant pays by (a yearly subscriber sees yearly prices) until the visitor picks one.
+  const [chosenInterval, setInterval] = useState<BillingInterval | null>(null);
+  const interval: BillingInterval = chosenInterval ?? subscription?.billing_interval ?? "month";
   const [currencies, setCurrencies] = useState<readonly string[]>([]);
   // A tenant that pays in one currency is shown and sold only that one (a 409 may name it before the read does).
   const [tenantCurrency, setTenantCurrency] = useState<string | null>(null);
