@@ -1,5 +1,5 @@
-import { screen } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { fireEvent, screen } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
 import type { Subscription } from "@/lib/api/client";
 import { renderIn } from "@/test/render";
 import { SubscriptionCard } from "./SubscriptionCard";
@@ -42,5 +42,24 @@ describe("SubscriptionCard", () => {
     expect(screen.getByText("Past due")).toBeTruthy();
     expect(screen.getByText(/Your last payment failed/)).toBeTruthy();
     expect(screen.queryByText("Payment past due")).toBeNull();
+  });
+
+  it("opens_the_portal_outside_demo_mode_from_manage_billing_and_the_payment_banner", () => {
+    const onOpenPortal = vi.fn();
+    renderIn("en", <SubscriptionCard subscription={{ ...yearlyPro, subscription_status: "past_due", payment_failed_at: "2026-11-20T00:00:00Z",
+      grace_until: "2026-11-27T00:00:00Z" }} periodText="x" {...handlers} onOpenPortal={onOpenPortal} />);
+    fireEvent.click(screen.getByRole("button", { name: "Manage billing" }));
+    fireEvent.click(screen.getByRole("button", { name: "Update payment method" }));
+    expect(onOpenPortal.mock.calls).toEqual([[undefined], ["update_payment_method"]]);
+    expect(screen.queryByText(/this opens Stripe's billing portal/)).toBeNull();
+  });
+
+  it.each(["Manage billing", "Update payment method"])("says_what_the_portal_would_open_in_demo_mode_instead_of_reloading_%s", (button) => {
+    const onOpenPortal = vi.fn();
+    renderIn("en", <SubscriptionCard subscription={{ ...yearlyPro, demo_mode: true, subscription_status: "past_due",
+      payment_failed_at: "2026-11-20T00:00:00Z", grace_until: "2026-11-27T00:00:00Z" }} periodText="x" {...handlers} onOpenPortal={onOpenPortal} />);
+    fireEvent.click(screen.getByRole("button", { name: button }));
+    expect(onOpenPortal).not.toHaveBeenCalled();
+    expect(screen.getByText(/this opens Stripe's billing portal/)).toBeTruthy();
   });
 });

@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { useState } from "react";
 import type { PortalFlow, Subscription } from "@/lib/api/client";
 import type { ApiProblem } from "@/lib/api/problem";
 import { labelOf } from "@/lib/i18n/labels";
@@ -8,7 +9,6 @@ import { useI18n } from "@/lib/i18n/I18nProvider";
 import { billingPath } from "@/lib/routes";
 import { useSubscriptionActions } from "@/lib/useSubscriptionActions";
 import { CancelPlan } from "./CancelPlan";
-import { ManageBilling } from "./ManageBilling";
 import { PlanBadge } from "./PlanBadge";
 import { SubscriptionBanners } from "./SubscriptionBanners";
 
@@ -28,6 +28,9 @@ export function SubscriptionCard({ subscription, periodText, onSubscription, onP
   const { locale, messages } = useI18n();
   const m = messages.dashboard;
   const actions = useSubscriptionActions(subscription, onSubscription, onProblem);
+  const [portalExplained, setPortalExplained] = useState(false);
+  // Demo mode has no Stripe portal (the API answers with the return URL): say what it would open instead of reloading.
+  const openPortal = (flow?: PortalFlow) => subscription.demo_mode ? setPortalExplained(true) : onOpenPortal(flow);
   return (
     <section className="card" aria-labelledby="plan-heading">
       <h2 id="plan-heading">{messages.badge.label}</h2>
@@ -48,15 +51,15 @@ export function SubscriptionCard({ subscription, periodText, onSubscription, onP
       <SubscriptionBanners
         subscription={subscription}
         busy={actions.busy}
-        onAddCard={() => onOpenPortal()}
-        onUpdatePayment={() => onOpenPortal("update_payment_method")}
+        onAddCard={() => openPortal()}
+        onUpdatePayment={() => openPortal("update_payment_method")}
         onResume={() => void actions.resume()}
         onKeepPlan={() => void actions.keepPlan()}
       />
       {actions.requested && <p className="notice notice--success" role="status">{messages.banners.requested}</p>}
       {subscription.stripe_customer_id ? (
         <div className="dialog__actions">
-          <ManageBilling demoMode={subscription.demo_mode} onOpen={() => onOpenPortal()} />
+          <button type="button" className="button button--primary" onClick={() => openPortal()}>{m.manage}</button>
           {subscription.plan_tier !== "free" && !subscription.cancel_at && (
             <CancelPlan periodEnd={subscription.billing_period_end} busy={actions.busy} onCancel={() => void actions.cancel()} />
           )}
@@ -67,6 +70,9 @@ export function SubscriptionCard({ subscription, periodText, onSubscription, onP
           <Link className="button button--primary" href={billingPath(locale, "pricing")}>{m.seePlans}</Link>
         </>
       )}
+      <div role="status" aria-live="polite">
+        {portalExplained && <p className="notice manage-billing__demo">{m.manageDemo}</p>}
+      </div>
     </section>
   );
 }

@@ -192,7 +192,9 @@ test("failed_payment_keeps_paid_limits_until_the_grace_ends", async ({ page }) =
   await expect(page.getByRole("progressbar", { name: "Shipments" })).toHaveAttribute("aria-valuemax", "1000");
   await expectAccessible(page);
   await screenshots(page, "dashboard-payment-failed");
+  // Demo mode has no portal to open: the page says so instead of reloading itself.
   await failed.getByRole("button", { name: "Update payment method" }).click();
+  await expect(page.getByText("this opens Stripe's billing portal")).toBeVisible();
   await expect(page).toHaveURL(/\/en\/billing\/$/);
 });
 
