@@ -12,9 +12,10 @@ public sealed record RolloverResult(int TenantsRolled, int UsageRowsCreated, int
 /// <c>age()</c> corrected by one either way at month ends (the one place in SQL that advances a period); a period
 /// whose end falls on a later day of the month than its start is anchored at its end, and a month slice of a yearly
 /// subscription stops where the Stripe period of the tenant's subscription ends (<see cref="BillingPeriod.MonthSlice"/>).
-/// Running it twice, or twice at once, changes nothing more: the UPDATE re-checks <c>billing_period_end</c> on the
-/// row it locks (PostgreSQL re-reads a row that changed since the batch read it, so a period another run or a
-/// webhook moved on is left alone), and the usage rows are inserted with ON CONFLICT DO NOTHING.
+/// Running it twice, or twice at once, changes nothing more: the UPDATE re-checks on the row it locks that the
+/// period is still the one the batch read (PostgreSQL re-reads a row that changed since, so a period another run or a
+/// webhook changed is left alone, for the next run if it has ended), and the usage rows are inserted with ON
+/// CONFLICT DO NOTHING.
 /// The same run then deletes <c>Idempotency-Key</c>s older than <c>USAGE_IDEMPOTENCY_RETENTION_DAYS</c>.
 /// </summary>
 public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOptions<BillingOptions> options, ILogger<UsageRollover> logger)
@@ -41,12 +42,12 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
     public const int PeriodBatch = 1_000;
 
     // @now, @after (the last id of the batch before), @batch. The next ended periods in id order, advanced and
-    // opened. The UPDATE takes each row's lock (a consume holding one is waited for: it is short) and re-checks the
-    // end there; a separate FOR UPDATE would write every row twice. Returns how many were due, rolled and opened,
+    // opened. The UPDATE takes each row's lock (a consume holding one is waited for: it is short) and re-checks there
+    // that the period is still the one it read; a separate FOR UPDATE would write every row twice. Returns how many were due, rolled and opened,
     // and the last id, where the next batch starts.
     internal const string RollBatchSql = """
         WITH due AS (
-            SELECT t.id, sub.period_end AT TIME ZONE 'UTC' AS stripe_end,
+            SELECT t.id, t.billing_period_start AS read_start, t.billing_period_end AS read_end, sub.period_end AT TIME ZONE 'UTC' AS stripe_end,
                    CASE WHEN date_part('day', t.billing_period_end AT TIME ZONE 'UTC') > date_part('day', t.billing_period_start AT TIME ZONE 'UTC')
                         THEN t.billing_period_end ELSE t.billing_period_start END AT TIME ZONE 'UTC' AS s
               FROM tenants t LEFT JOIN subscriptions sub ON sub.id = t.stripe_subscription_id
@@ -54,11 +55,11 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
              ORDER BY t.id
              LIMIT @batch
         ), aged AS (
-            SELECT id, s, stripe_end,
+            SELECT id, read_start, read_end, s, stripe_end,
                    (date_part('year', age(@now AT TIME ZONE 'UTC', s)) * 12 + date_part('month', age(@now AT TIME ZONE 'UTC', s)))::int AS k
               FROM due
         ), months AS (
-            SELECT id, s, stripe_end,
+            SELECT id, read_start, read_end, s, stripe_end,
                    CASE WHEN s + (k + 1) * interval '1 month' <= @now AT TIME ZONE 'UTC' THEN k + 1
                         WHEN s + k * interval '1 month' > @now AT TIME ZONE 'UTC' THEN k - 1
                         ELSE k END AS k
@@ -70,7 +71,7 @@ public sealed class UsageRollover(NpgsqlDataSource db, TimeProvider clock, IOpti
                                               CASE WHEN m.stripe_end > m.s + m.k * interval '1 month' THEN m.stripe_end END) AT TIME ZONE 'UTC',
                    updated_at = @now
               FROM months m
-             WHERE t.id = m.id AND t.billing_period_end <= @now
+             WHERE t.id = m.id AND t.billing_period_start = m.read_start AND t.billing_period_end = m.read_end
                -- The batch's id range, so PostgreSQL reaches the rows through the primary key: joined to the CTE
                -- alone it hashes the whole table once per batch (EXPLAIN: a sequential scan of every tenant).
                AND t.id > @after AND t.id <= (SELECT id FROM due ORDER BY id DESC LIMIT 1)

@@ -121,6 +121,34 @@ public sealed class UsageRolloverTests() : OwnDatabaseTests(Now)
     }
 
     [Fact]
+    public async Task A_period_a_webhook_changes_while_its_batch_waits_is_left_for_the_next_run()
+    {
+        var tenants = await SeedEndedTenantsAsync(50);
+        var (tenant, period) = tenants.First(t => t.Value.Start == new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero));
+        var (start, end) = (period.Start.AddDays(1), period.End.AddDays(1)); // still ended, but not the period the batch read
+        // A webhook's transaction writes the tenant's period; the rollover reads the old one and waits for the row.
+        await using var webhook = new NpgsqlConnection(App.Database);
+        await webhook.OpenAsync();
+        await using var tx = await webhook.BeginTransactionAsync();
+        await using (var write = new NpgsqlCommand("UPDATE tenants SET billing_period_start = $2, billing_period_end = $3 WHERE id = $1", webhook, tx))
+        {
+            write.Parameters.Add(new() { Value = tenant });
+            write.Parameters.Add(new() { Value = start });
+            write.Parameters.Add(new() { Value = end });
+            await write.ExecuteNonQueryAsync();
+        }
+        var run = Task.Run(() => App.Services.GetRequiredService<UsageRollover>().RunAsync(default));
+        Assert.True(await Eventually.TrueAsync(() => Db.ScalarAsync<bool>(App.Database,
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)))", webhook.ProcessID), TimeSpan.FromSeconds(60)),
+            "the rollover never reached the tenant the webhook holds");
+        await tx.CommitAsync();
+
+        Assert.Equal(new RolloverResult(tenants.Count - 1, tenants.Count - 1), await run);
+        Assert.Equal(start.UtcDateTime, await Db.ScalarAsync<DateTime>(App.Database, "SELECT billing_period_start FROM tenants WHERE id = $1", tenant));
+        Assert.Equal(end.UtcDateTime, await Db.ScalarAsync<DateTime>(App.Database, "SELECT billing_period_end FROM tenants WHERE id = $1", tenant));
+    }
+
+    [Fact]
     public async Task Periods_in_force_are_left_alone_and_existing_usage_is_kept()
     {
         var tenant = Guid.NewGuid();
