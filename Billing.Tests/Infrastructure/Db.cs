@@ -28,7 +28,8 @@ public static class Db
 
     /// <summary>
     /// Runs <paramref name="sql"/> in a transaction left open, so that what it locks (or writes) stays held, in the
-    /// way of the code under test, until <see cref="RowHold.ReleaseAsync"/> rolls it back.
+    /// way of the code under test, until <see cref="RowHold.ReleaseAsync"/> rolls it back (or <see cref="RowHold.CommitAsync"/>
+    /// commits what it wrote, as a concurrent writer would).
     /// </summary>
     public static async Task<RowHold> HoldAsync(string connectionString, string sql, params object[] parameters)
     {
@@ -47,6 +48,10 @@ public static class Db
             throw;
         }
     }
+
+    /// <summary>True once some session is waiting on a lock that the backend <paramref name="pid"/> holds.</summary>
+    public static Task<bool> BlocksSomeoneAsync(string connectionString, int pid) => ScalarAsync<bool>(connectionString,
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)))", pid);
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, object[] parameters)
     {
@@ -79,6 +84,8 @@ public sealed class RowHold(NpgsqlConnection connection, NpgsqlTransaction trans
     public int ProcessId => connection.ProcessID;
 
     public Task ReleaseAsync() => transaction.RollbackAsync();
+
+    public Task CommitAsync() => transaction.CommitAsync();
 
     public async ValueTask DisposeAsync()
     {

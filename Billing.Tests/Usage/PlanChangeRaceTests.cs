@@ -8,9 +8,7 @@ public sealed class PlanChangeRaceTests : UsageServiceTests
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(20);
 
-    /// <summary>True once some session is waiting on a lock that <paramref name="pid"/> holds.</summary>
-    private Task<bool> BlocksSomeoneAsync(int pid) => Db.ScalarAsync<bool>(Env.SharedDatabase,
-        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)))", pid);
+    private Task<bool> BlocksSomeoneAsync(int pid) => Db.BlocksSomeoneAsync(Env.SharedDatabase, pid);
 
     private Task<bool> IsBlockedAsync(int pid) => Db.ScalarAsync<bool>(Env.SharedDatabase,
         "SELECT cardinality(pg_blocking_pids($1)) > 0", pid);

@@ -109,8 +109,7 @@ public sealed class UsageRolloverTests() : OwnDatabaseTests(Now)
         // A consume-like share lock on the tenant that comes last in id order: the batch that holds it waits for it.
         await using var hold = await Db.HoldAsync(App.Database, "SELECT 1 FROM tenants WHERE id = $1 FOR SHARE", last);
         var run = Task.Run(() => App.Services.GetRequiredService<UsageRollover>().RunAsync(default));
-        Assert.True(await Eventually.TrueAsync(() => Db.ScalarAsync<bool>(App.Database,
-            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)))", hold.ProcessId), TimeSpan.FromSeconds(60)),
+        Assert.True(await Eventually.TrueAsync(() => Db.BlocksSomeoneAsync(App.Database, hold.ProcessId), TimeSpan.FromSeconds(60)),
             "the rollover never reached the held tenant");
 
         // While the last batch waits, every batch before it is committed: their tenants are rolled and free to consume.
@@ -127,21 +126,12 @@ public sealed class UsageRolloverTests() : OwnDatabaseTests(Now)
         var (tenant, period) = tenants.First(t => t.Value.Start == new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero));
         var (start, end) = (period.Start.AddDays(1), period.End.AddDays(1)); // still ended, but not the period the batch read
         // A webhook's transaction writes the tenant's period; the rollover reads the old one and waits for the row.
-        await using var webhook = new NpgsqlConnection(App.Database);
-        await webhook.OpenAsync();
-        await using var tx = await webhook.BeginTransactionAsync();
-        await using (var write = new NpgsqlCommand("UPDATE tenants SET billing_period_start = $2, billing_period_end = $3 WHERE id = $1", webhook, tx))
-        {
-            write.Parameters.Add(new() { Value = tenant });
-            write.Parameters.Add(new() { Value = start });
-            write.Parameters.Add(new() { Value = end });
-            await write.ExecuteNonQueryAsync();
-        }
+        await using var webhook = await Db.HoldAsync(App.Database,
+            "UPDATE tenants SET billing_period_start = $2, billing_period_end = $3 WHERE id = $1", tenant, start, end);
         var run = Task.Run(() => App.Services.GetRequiredService<UsageRollover>().RunAsync(default));
-        Assert.True(await Eventually.TrueAsync(() => Db.ScalarAsync<bool>(App.Database,
-            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)))", webhook.ProcessID), TimeSpan.FromSeconds(60)),
+        Assert.True(await Eventually.TrueAsync(() => Db.BlocksSomeoneAsync(App.Database, webhook.ProcessId), TimeSpan.FromSeconds(60)),
             "the rollover never reached the tenant the webhook holds");
-        await tx.CommitAsync();
+        await webhook.CommitAsync();
 
         Assert.Equal(new RolloverResult(tenants.Count - 1, tenants.Count - 1), await run);
         Assert.Equal(start.UtcDateTime, await Db.ScalarAsync<DateTime>(App.Database, "SELECT billing_period_start FROM tenants WHERE id = $1", tenant));
